@@ -1,0 +1,119 @@
+"""The `bff` command (RUNNING.md): serve, demo-upstreams."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from app import logs
+from app.settings import SERVICES, Settings, SettingsError, load_settings
+
+log = logging.getLogger("bff.cli")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bff", description="Storefront GraphQL BFF")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the BFF")
+    serve.add_argument("--host", help="listen address (BFF_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (BFF_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (BFF_WORKERS, default 1)")
+    demo = commands.add_parser("demo-upstreams", help="serve the ten demo services alone")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8100)
+    demo.add_argument(
+        "--latency", action="append", default=[], metavar="SERVICE=P50[/P99]",
+        help="added latency in ms, e.g. reviews=20/120 or '*=5' (repeatable)",
+    )
+    return parser
+
+
+def parse_latency(specs: list[str]) -> dict[str, tuple[float, float]]:
+    latency: dict[str, tuple[float, float]] = {}
+    for spec in specs:
+        service, _, value = spec.partition("=")
+        p50, _, p99 = value.partition("/")
+        try:
+            low = float(p50)
+            high = float(p99) if p99 else low
+        except ValueError:
+            raise SystemExit(f"bff: --latency {spec!r}: expected SERVICE=P50[/P99] in ms") from None
+        if service != "*" and service not in SERVICES:
+            raise SystemExit(f"bff: --latency {spec!r}: unknown service {service!r}")
+        latency[service] = (low, high)
+    return latency
+
+
+def serve(args: argparse.Namespace) -> int:
+    overrides = {
+        key: value
+        for key, value in (("host", args.host), ("port", args.port), ("workers", args.workers))
+        if value is not None
+    }
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"bff: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.effective_log_format)
+    demo = None
+    if settings.embedded_upstreams:
+        from demo.server import DemoServer
+
+        demo = DemoServer()
+        demo.start()
+        for service in SERVICES:
+            os.environ[f"BFF_UPSTREAM_{service.upper()}_URL"] = demo.url_for(service)
+        log.warning(
+            "no BFF_UPSTREAM_*_URL set: serving the embedded demo upstreams at %s", demo.base_url
+        )
+    if not settings.redis_url:
+        log.warning("no BFF_REDIS_URL set: in-memory stores, valid for a single instance only")
+    try:
+        _run_uvicorn(settings)
+    finally:
+        if demo is not None:
+            demo.stop()
+    return 0
+
+
+def _run_uvicorn(settings: Settings) -> None:
+    import uvicorn
+
+    os.environ["BFF_HOST"] = settings.host
+    os.environ["BFF_PORT"] = str(settings.port)
+    uvicorn.run(
+        "app.server:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        date_header=True,
+    )
+
+
+def demo_upstreams(args: argparse.Namespace) -> int:
+    from demo.server import run_demo_upstreams
+
+    logs.configure("console")
+    run_demo_upstreams(args.host, args.port, parse_latency(args.latency))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    if args.command == "demo-upstreams":
+        return demo_upstreams(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""GraphQL over HTTP (HTTP.md): decoding requests, negotiating media types, writing responses."""

@@ -1,0 +1,300 @@
+"""`/graphql`: the request pipeline of DESIGN.md, one stage after another.
+
+edge (request id, load shedding, CSRF, body limit, identity, deadline) →
+decode → resolve document → admit → execute → shape → respond.
+Every refusal is a `RequestError` carrying its code and status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import orjson
+from graphql import GraphQLSchema, OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from app import errors, metrics
+from app.admission import Admission, Operation
+from app.auth import SESSION_COOKIE, Authenticator
+from app.context import RequestContext
+from app.deadline import Deadline, budget_from_header
+from app.execution import Outcome, run
+from app.graphql_http import decode, negotiate
+from app.graphql_http.graphiql import graphiql_page
+from app.settings import Settings
+from app.tracecontext import TraceContext
+from app.upstream import CallScope, UpstreamClient
+from loaders import Loaders
+
+log = logging.getLogger("bff.request")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight", "x-requested-with")
+ANONYMOUS = "anonymous"
+
+
+class GraphQLEndpoint:
+    """Holds what lives for the process (schema, document cache, upstream client)."""
+
+    def __init__(
+        self, settings: Settings, schema: GraphQLSchema, upstream: UpstreamClient
+    ) -> None:
+        self.settings = settings
+        self.schema = schema
+        self.upstream = upstream
+        self.admission = Admission(
+            schema,
+            cache_size=settings.document_cache_size,
+            introspection=settings.introspection_enabled,
+        )
+        self.auth = Authenticator(settings)
+        self.in_flight = 0
+
+    async def __call__(self, request: Request) -> Response:
+        started = time.monotonic()
+        request_id = _request_id(request.headers.get("x-request-id"))
+        accept = request.headers.get("accept")
+        if (
+            request.method == "GET"
+            and self.settings.graphiql_enabled
+            and negotiate.wants_html(accept)
+        ):
+            return HTMLResponse(graphiql_page(), headers={"x-request-id": request_id})
+        state = _RequestState(request_id)
+        if self.in_flight >= self.settings.max_in_flight:
+            response = self._refusal(
+                errors.RequestError(
+                    errors.SERVICE_UNAVAILABLE, "The server is busy; retry shortly.", 503,
+                    headers={"retry-after": "1"},
+                ),
+                negotiate.JSON,
+                state,
+            )
+            return self._finish(response, state, started)
+        self.in_flight += 1
+        metrics.IN_FLIGHT.inc()
+        try:
+            response = await self._handle(request, accept, state)
+        finally:
+            self.in_flight -= 1
+            metrics.IN_FLIGHT.dec()
+        return self._finish(response, state, started)
+
+    async def _handle(self, request: Request, accept: str | None, state: _RequestState) -> Response:
+        media_type = negotiate.JSON
+        try:
+            media_type = negotiate.response_media_type(accept)
+            deadline = Deadline(
+                budget_from_header(
+                    request.headers.get("x-request-timeout-ms"),
+                    self.settings.default_timeout_ms,
+                    self.settings.max_timeout_ms,
+                )
+            )
+            graphql_request = await self._decode(request)
+            token = self.auth.token_from(
+                request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+            )
+            user_id = self.auth.user_id(token)
+            state.user_id = user_id
+            query = self._document_text(graphql_request)
+            document = self.admission.document(query)
+            state.document_hash = document.hash
+            operation = self.admission.operation(
+                document, graphql_request.operation_name, graphql_request.variables
+            )
+            if request.method == "GET" and operation.kind is not OperationType.QUERY:
+                raise errors.RequestError(
+                    errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
+                    headers={"allow": "POST"},
+                )
+            trace = TraceContext.from_header(request.headers.get("traceparent"))
+            state.trace_id = trace.trace_id
+            outcome = await self._execute(operation, graphql_request, deadline, trace, state)
+        except errors.RequestError as refusal:
+            return self._refusal(refusal, media_type, state)
+        return self._respond(outcome, media_type, state)
+
+    async def _decode(self, request: Request) -> decode.GraphQLRequest:
+        if request.method == "GET":
+            self._guard_csrf(request)
+            return decode.from_query_params(request.query_params)
+        if request.method != "POST":
+            raise errors.RequestError(
+                errors.BAD_REQUEST, "Use GET or POST.", 405, headers={"allow": "GET, POST"}
+            )
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            if not media or media in ("text/plain", "multipart/form-data",
+                                      "application/x-www-form-urlencoded"):
+                self._guard_csrf(request)
+            raise errors.RequestError(
+                errors.BAD_REQUEST,
+                "Send the request body as `Content-Type: application/json`.", 415,
+            )
+        body = await _read_body(request, self.settings.max_body_bytes)
+        return decode.from_json_body(body)
+
+    def _guard_csrf(self, request: Request) -> None:
+        """Refuse what a browser could send cross-site without a CORS preflight."""
+        headers = request.headers
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type == "application/json" or any(h in headers for h in _PREFLIGHT_HEADERS):
+            return
+        raise errors.RequestError(
+            errors.BAD_REQUEST,
+            "This request could be a cross-site request forgery: send "
+            "`Content-Type: application/json` or an `Apollo-Require-Preflight` header.",
+            400,
+        )
+
+    def _document_text(self, graphql_request: decode.GraphQLRequest) -> str:
+        if graphql_request.query:
+            return graphql_request.query
+        if graphql_request.document_id or (graphql_request.extensions or {}).get(
+            "persistedQuery"
+        ):
+            raise errors.RequestError(
+                errors.BAD_REQUEST, "Persisted queries are not enabled on this server.", 400
+            )
+        raise errors.RequestError(errors.BAD_REQUEST, "Must provide a query string.", 400)
+
+    async def _execute(
+        self,
+        operation: Operation,
+        graphql_request: decode.GraphQLRequest,
+        deadline: Deadline,
+        trace: TraceContext,
+        state: _RequestState,
+    ) -> Outcome:
+        scope = CallScope(state.request_id, deadline, trace, state.user_id)
+        ctx = RequestContext(self.settings, scope, Loaders(self.upstream, scope))
+        state.scope = scope
+        return await run(self.schema, operation, graphql_request.variables, ctx)
+
+    def _respond(self, outcome: Outcome, media_type: str, state: _RequestState) -> Response:
+        body: dict[str, Any] = {}
+        if outcome.errors:
+            body["errors"] = outcome.errors
+        body["data"] = outcome.data
+        extensions: dict[str, Any] = {}
+        if outcome.degraded:
+            extensions["degraded"] = {"components": outcome.degraded}
+            state.degraded = list(outcome.degraded)
+        if not self.settings.is_production and state.scope is not None:
+            extensions["trace"] = {
+                "calls": [
+                    {
+                        "component": c.component,
+                        "ids": list(c.ids) if c.ids is not None else None,
+                        "startMs": c.start_ms,
+                        "durationMs": c.duration_ms,
+                        "outcome": c.outcome,
+                    }
+                    for c in state.scope.calls
+                ]
+            }
+        if extensions:
+            body["extensions"] = extensions
+        state.outcome = "degraded" if outcome.degraded else ("error" if outcome.errors else "ok")
+        status = 200
+        return self._json(body, status, media_type, state)
+
+    def _refusal(
+        self, refusal: errors.RequestError, media_type: str, state: _RequestState
+    ) -> Response:
+        state.outcome = "error"
+        if refusal.code in (errors.SERVICE_UNAVAILABLE, errors.PAYLOAD_TOO_LARGE):
+            metrics.REJECTED.labels(refusal.code).inc()
+        status = refusal.status
+        if media_type == negotiate.JSON and refusal.status_json is not None:
+            status = refusal.status_json
+        response = self._json({"errors": [refusal.as_graphql_error()]}, status, media_type, state)
+        response.headers.update(refusal.headers)
+        return response
+
+    def _json(
+        self, body: dict[str, Any], status: int, media_type: str, state: _RequestState
+    ) -> Response:
+        state.status = status
+        return Response(
+            orjson.dumps(body),
+            status_code=status,
+            media_type=media_type,
+            headers={"x-request-id": state.request_id, "cache-control": "no-store"},
+        )
+
+    def _finish(self, response: Response, state: _RequestState, started: float) -> Response:
+        duration = time.monotonic() - started
+        metrics.REQUESTS.labels(ANONYMOUS, str(state.status), state.outcome).inc()
+        metrics.REQUEST_DURATION.labels(ANONYMOUS).observe(duration)
+        log.info(
+            "graphql request",
+            extra={
+                "request_id": state.request_id,
+                "trace_id": state.trace_id,
+                "operation": ANONYMOUS,
+                "document_hash": state.document_hash,
+                "status": state.status,
+                "duration_ms": round(duration * 1000, 2),
+                "degraded": state.degraded,
+                "user": _user_hash(state.user_id),
+            },
+        )
+        return response
+
+
+class _RequestState:
+    """What the log line and metrics say about one request."""
+
+    __slots__ = (
+        "degraded", "document_hash", "outcome", "request_id", "scope", "status", "trace_id",
+        "user_id",
+    )
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.status = 500
+        self.outcome = "error"
+        self.trace_id: str | None = None
+        self.document_hash: str | None = None
+        self.user_id: str | None = None
+        self.degraded: list[str] = []
+        self.scope: CallScope | None = None
+
+
+def _request_id(value: str | None) -> str:
+    """The client's X-Request-Id when it is sane, else a new one."""
+    if value and _REQUEST_ID.match(value):
+        return value
+    return uuid.uuid4().hex
+
+
+def _user_hash(user_id: str | None) -> str | None:
+    if user_id is None:
+        return None
+    return hashlib.sha256(user_id.encode()).hexdigest()[:16]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    too_large = errors.RequestError(
+        errors.PAYLOAD_TOO_LARGE, f"The request body exceeds {limit} bytes.", 413
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

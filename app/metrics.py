@@ -1,0 +1,53 @@
+"""The Prometheus metrics of RUNNING.md (names and labels are binding)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+REQUESTS = Counter(
+    "bff_requests_total",
+    "Requests to /graphql, refused ones included.",
+    ["operation", "status", "outcome"],
+    registry=REGISTRY,
+)
+REQUEST_DURATION = Histogram(
+    "bff_request_duration_seconds",
+    "Time from request to response on /graphql.",
+    ["operation"],
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+UPSTREAM_CALLS = Counter(
+    "bff_upstream_calls_total",
+    "Upstream calls attempted, by outcome (ok or the HTTP.md code of the failure).",
+    ["component", "outcome"],
+    registry=REGISTRY,
+)
+UPSTREAM_DURATION = Histogram(
+    "bff_upstream_call_duration_seconds",
+    "Upstream call duration.",
+    ["component"],
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+DEGRADED = Counter(
+    "bff_degraded_total",
+    "Degraded components, once per component per response.",
+    ["component", "reason"],
+    registry=REGISTRY,
+)
+REJECTED = Counter(
+    "bff_rejected_total",
+    "Requests refused before execution, by HTTP.md code.",
+    ["reason"],
+    registry=REGISTRY,
+)
+IN_FLIGHT = Gauge(
+    "bff_in_flight_requests",
+    "/graphql requests in flight in this process.",
+    registry=REGISTRY,
+)

@@ -1,0 +1,71 @@
+"""The ASGI application: routes, and what lives for the process (lifespan)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app import metrics
+from app.graphql_http.endpoint import GraphQLEndpoint
+from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
+from app.readiness import Readiness
+from app.settings import Settings, load_settings
+from app.upstream import UpstreamClient
+from schema import build_schema
+
+log = logging.getLogger("bff.server")
+
+
+def create_app(settings: Settings) -> Starlette:
+    schema = build_schema()._schema
+    holder: dict[str, GraphQLEndpoint] = {}
+    readiness = Readiness(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        upstream = UpstreamClient(settings)
+        holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream)
+        await readiness.start()
+        try:
+            yield
+        finally:
+            await readiness.close()
+            await upstream.aclose()
+
+    async def graphql(request: Request) -> Response:
+        return await holder["endpoint"](request)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        problems = await readiness.problems()
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def prometheus(_: Request) -> Response:
+        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", prometheus),
+    ]
+    if settings.graphiql_enabled:
+        routes.append(Mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql"))
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` and worker processes: settings from the environment."""
+    return create_app(load_settings())

@@ -1,0 +1,213 @@
+"""Configuration from `BFF_*` environment variables, validated once at start-up.
+
+Every bad value stops start-up with a message naming the variable, so an
+operator never has to guess which of forty settings is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+SERVICES: tuple[str, ...] = (
+    "users",
+    "catalog",
+    "pricing",
+    "inventory",
+    "reviews",
+    "recommendations",
+    "cart",
+    "orders",
+    "promotions",
+    "shipping",
+)
+"""The ten upstream services of UPSTREAMS.md; also their client-facing component names."""
+
+SECRET_SETTINGS = ("JWT_SECRET", "SERVICE_TOKEN")
+DEV_SECRET = "development-only-secret-change-me"
+DEV_SERVICE_TOKEN = "development-service-token"
+UPSTREAM_BATCH_LIMIT = 100
+
+
+class SettingsError(Exception):
+    """A configuration problem, worded for the operator."""
+
+
+class UpstreamSettings(BaseModel):
+    """How the BFF reaches one service."""
+
+    url: str | None = None
+    timeout_ms: int = Field(default=800, ge=1, le=60_000)
+    max_concurrency: int = Field(default=256, ge=1, le=100_000)
+    max_batch: int = Field(default=UPSTREAM_BATCH_LIMIT, ge=1, le=UPSTREAM_BATCH_LIMIT)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class Settings(BaseModel):
+    """The whole server configuration (RUNNING.md names, `BFF_` prefix dropped)."""
+
+    model_config = {"extra": "forbid"}
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=256)
+    env: Literal["development", "production"] = "development"
+    service_token: str | None = None
+    redis_url: str | None = None
+    default_timeout_ms: int = Field(default=1000, ge=1, le=600_000)
+    max_timeout_ms: int = Field(default=5000, ge=1, le=600_000)
+    jwt_secret: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    log_format: Literal["json", "console"] | None = None
+    introspection: bool | None = None
+    graphiql: bool | None = None
+    max_in_flight: int = Field(default=1024, ge=1, le=1_000_000)
+    max_body_bytes: int = Field(default=1_048_576, ge=256, le=1_073_741_824)
+    shutdown_grace_s: float = Field(default=10.0, ge=0, le=3600)
+    document_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
+    upstreams: dict[str, UpstreamSettings] = Field(default_factory=dict)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        schemes = (
+            "redis://",
+            "rediss://",
+            "redis-cluster://",
+            "rediss-cluster://",
+            "redis-sentinel://",
+            "rediss-sentinel://",
+        )
+        if not value.startswith(schemes):
+            raise ValueError("must start with one of " + ", ".join(schemes))
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.default_timeout_ms > self.max_timeout_ms:
+            raise ValueError(
+                "BFF_DEFAULT_TIMEOUT_MS must not exceed BFF_MAX_TIMEOUT_MS "
+                f"({self.default_timeout_ms} > {self.max_timeout_ms})"
+            )
+        if self.env == "production":
+            if not self.service_token:
+                raise ValueError("BFF_SERVICE_TOKEN is required when BFF_ENV=production")
+            if not self.jwt_secret:
+                raise ValueError("BFF_JWT_SECRET is required when BFF_ENV=production")
+        else:
+            self.service_token = self.service_token or DEV_SERVICE_TOKEN
+            self.jwt_secret = self.jwt_secret or DEV_SECRET
+        for name in SERVICES:
+            self.upstreams.setdefault(name, UpstreamSettings())
+        urls = [self.upstreams[name].url for name in SERVICES]
+        if any(urls) and not all(urls):
+            missing = [
+                f"BFF_UPSTREAM_{n.upper()}_URL" for n in SERVICES if not self.upstreams[n].url
+            ]
+            raise ValueError(
+                "either set every BFF_UPSTREAM_<NAME>_URL or none (embedded demo upstreams); "
+                "missing: " + ", ".join(missing)
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def embedded_upstreams(self) -> bool:
+        """No upstream URL configured: `bff serve` starts the demo services itself."""
+        return not any(u.url for u in self.upstreams.values())
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.is_production else "console")
+
+    def with_upstream_urls(self, urls: Mapping[str, str]) -> Settings:
+        """A copy pointing every service at the given base URLs (the embedded default)."""
+        upstreams = {
+            name: self.upstreams[name].model_copy(update={"url": urls[name].rstrip("/")})
+            for name in SERVICES
+        }
+        return self.model_copy(update={"upstreams": upstreams})
+
+
+_UPSTREAM_FIELDS = ("url", "timeout_ms", "max_concurrency", "max_batch")
+_TOP_FIELDS = tuple(name for name in Settings.model_fields if name != "upstreams")
+
+
+def _read_secret(environ: Mapping[str, str], key: str) -> str | None:
+    """`BFF_X` or, failing that, the stripped contents of the file named by `BFF_X_FILE`."""
+    direct = environ.get(f"BFF_{key}")
+    path = environ.get(f"BFF_{key}_FILE")
+    if direct is not None and path is not None:
+        raise SettingsError(f"BFF_{key} and BFF_{key}_FILE are both set; set only one")
+    if path is None:
+        return direct
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"BFF_{key}_FILE: cannot read {path!r} ({exc.strerror})") from exc
+
+
+def _env_name(loc: tuple[Any, ...]) -> str:
+    if len(loc) >= 3 and loc[0] == "upstreams":
+        return f"BFF_UPSTREAM_{str(loc[1]).upper()}_{str(loc[2]).upper()}"
+    if loc:
+        return f"BFF_{str(loc[0]).upper()}"
+    return "BFF_*"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read and validate the environment; raise `SettingsError` naming each bad variable."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    for name in _TOP_FIELDS:
+        key = name.upper()
+        value = _read_secret(env, key) if key in SECRET_SETTINGS else env.get(f"BFF_{key}")
+        if value is not None:
+            raw[name] = value
+    upstreams: dict[str, dict[str, str]] = {}
+    for service in SERVICES:
+        fields = {
+            field: env[f"BFF_UPSTREAM_{service.upper()}_{field.upper()}"]
+            for field in _UPSTREAM_FIELDS
+            if f"BFF_UPSTREAM_{service.upper()}_{field.upper()}" in env
+        }
+        upstreams[service] = fields
+    raw["upstreams"] = upstreams
+    raw.update(overrides)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["loc"]:
+                problems.append(f"{_env_name(tuple(error['loc']))}: {message}")
+            else:
+                problems.append(message)
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,230 @@
+"""The one way the BFF talks to a downstream service.
+
+Every call: times out at min(per-service timeout, the request's remaining
+budget), carries the UPSTREAMS.md headers, passes a per-service bulkhead, is
+counted and timed, and turns every failure into a `DependencyError` that
+names the component and never the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from app import errors, metrics
+from app.deadline import Deadline
+from app.settings import Settings, UpstreamSettings
+from app.tracecontext import TraceContext
+
+T = TypeVar("T")
+
+log = logging.getLogger("bff.upstream")
+
+_UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
+_OK = frozenset({200})
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """One upstream call, as the development trace extension shows it."""
+
+    component: str
+    ids: Sequence[str] | None
+    start_ms: float
+    duration_ms: float
+    outcome: str
+
+
+@dataclass(slots=True)
+class CallScope:
+    """What every upstream call needs to know about the client request it serves."""
+
+    request_id: str
+    deadline: Deadline
+    trace: TraceContext
+    user_id: str | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    calls: list[CallRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UpstreamResponse:
+    status: int
+    content: bytes
+
+
+class Bulkhead:
+    """Calls in flight to one service; beyond the limit a call fails at once."""
+
+    __slots__ = ("in_flight", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+
+
+class UpstreamClient:
+    """One pooled HTTP client per process, shared by every request."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        self._settings = settings
+        self._services: dict[str, UpstreamSettings] = settings.upstreams
+        self._bulkheads = {name: Bulkhead(s.max_concurrency) for name, s in self._services.items()}
+        self._token = f"Bearer {settings.service_token}"
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(None),
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=256),
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def max_batch(self, component: str) -> int:
+        return self._services[component].max_batch
+
+    async def get_json(
+        self,
+        component: str,
+        path: str,
+        params: Mapping[str, str],
+        scope: CallScope,
+        shape: TypeAdapter[T],
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> T:
+        """GET a 200 JSON answer and validate it against its documented shape."""
+        response = await self.send(component, "GET", path, scope, params=params, ids=ids)
+        return decode(component, shape, response.content)
+
+    async def send(
+        self,
+        component: str,
+        method: str,
+        path: str,
+        scope: CallScope,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ids: Sequence[str] | None = None,
+        expect: frozenset[int] = _OK,
+    ) -> UpstreamResponse:
+        """Send one request; statuses outside `expect` become dependency errors."""
+        service = self._services[component]
+        bulkhead = self._bulkheads[component]
+        started = time.monotonic()
+        remaining = scope.deadline.remaining_s()
+        if remaining <= 0.001:
+            raise self._fail(scope, component, ids, started, errors.DEADLINE_EXCEEDED, "no budget")
+        if bulkhead.in_flight >= bulkhead.limit:
+            raise self._fail(scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, "full")
+        service_timeout = service.timeout_ms / 1000.0
+        deadline_bound = remaining < service_timeout
+        request_headers = {
+            "authorization": self._token,
+            "x-request-id": scope.request_id,
+            "traceparent": scope.trace.child_header(),
+            "x-request-timeout-ms": str(scope.deadline.remaining_ms()),
+            "accept": "application/json",
+        }
+        if scope.user_id is not None:
+            request_headers["x-user-id"] = scope.user_id
+        if headers:
+            request_headers.update(headers)
+        content = orjson.dumps(json) if json is not None else None
+        if content is not None:
+            request_headers["content-type"] = "application/json"
+        bulkhead.in_flight += 1
+        try:
+            async with asyncio.timeout(min(service_timeout, remaining)):
+                response = await self._http.request(
+                    method,
+                    f"{service.url}{path}?{urlencode(params, safe=',')}" if params
+                    else f"{service.url}{path}",
+                    content=content,
+                    headers=request_headers,
+                )
+        except TimeoutError:
+            code = errors.DEADLINE_EXCEEDED if deadline_bound else errors.DEPENDENCY_TIMEOUT
+            raise self._fail(scope, component, ids, started, code, "timed out") from None
+        except httpx.HTTPError as exc:
+            raise self._fail(
+                scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, type(exc).__name__
+            ) from None
+        finally:
+            bulkhead.in_flight -= 1
+        status = response.status_code
+        if status in expect:
+            self._record(scope, component, ids, started, "ok")
+            return UpstreamResponse(status, response.content)
+        code = (
+            errors.DEPENDENCY_UNAVAILABLE
+            if status in _UNAVAILABLE_STATUSES
+            else errors.DEPENDENCY_ERROR
+        )
+        raise self._fail(scope, component, ids, started, code, f"HTTP {status}")
+
+    def _record(
+        self,
+        scope: CallScope,
+        component: str,
+        ids: Sequence[str] | None,
+        started: float,
+        outcome: str,
+    ) -> None:
+        now = time.monotonic()
+        duration = now - started
+        metrics.UPSTREAM_CALLS.labels(component, outcome).inc()
+        metrics.UPSTREAM_DURATION.labels(component).observe(duration)
+        scope.calls.append(
+            CallRecord(
+                component,
+                ids,
+                round((started - scope.started_at) * 1000, 2),
+                round(duration * 1000, 2),
+                outcome,
+            )
+        )
+
+    def _fail(
+        self,
+        scope: CallScope,
+        component: str,
+        ids: Sequence[str] | None,
+        started: float,
+        code: str,
+        detail: str,
+    ) -> errors.DependencyError:
+        self._record(scope, component, ids, started, code)
+        log.warning(
+            "upstream call failed",
+            extra={"request_id": scope.request_id, "component": component, "code": code,
+                   "detail": detail},
+        )
+        return errors.DependencyError(component, code, detail)
+
+
+def decode(component: str, shape: TypeAdapter[T], content: bytes) -> T:
+    """Validate an upstream body; anything not of the documented shape is DEPENDENCY_ERROR.
+
+    Only the error locations are logged, never the values: upstream-only
+    fields must not reach logs either.
+    """
+    try:
+        return shape.validate_json(content)
+    except ValidationError as exc:
+        where = ", ".join(".".join(str(p) for p in e["loc"]) or e["type"] for e in exc.errors()[:5])
+        log.warning("upstream answer of unexpected shape", extra={"component": component,
+                                                                   "where": where})
+        raise errors.DependencyError(component, errors.DEPENDENCY_ERROR, "bad shape") from None

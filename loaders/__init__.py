@@ -1,0 +1,108 @@
+"""One set of DataLoaders per request, built lazily on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import cached_property, partial
+from typing import Any
+
+from aiodataloader import DataLoader
+
+from app.upstream import CallScope, UpstreamClient
+from loaders import (
+    cart,
+    catalog,
+    inventory,
+    orders,
+    pricing,
+    promotions,
+    recommendations,
+    reviews,
+    shipping,
+    users,
+)
+from loaders.batching import batch_loader, fanout_loader
+
+
+class Loaders:
+    """The request's loaders; a loader is created only when a resolver first needs it."""
+
+    def __init__(self, client: UpstreamClient, scope: CallScope) -> None:
+        self.client = client
+        self.scope = scope
+
+    def _batch(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> DataLoader:
+        return batch_loader(partial(fetch, self.client, self.scope),
+                            self.client.max_batch(component))
+
+    def _each(self, fetch: Callable[..., Awaitable[Any]]) -> DataLoader:
+        return fanout_loader(partial(fetch, self.client, self.scope))
+
+    @cached_property
+    def users(self) -> DataLoader:
+        """user id → records.User | None"""
+        return self._batch(users.COMPONENT, users.fetch_users)
+
+    @cached_property
+    def products(self) -> DataLoader:
+        """product id → records.Product | None"""
+        return self._batch(catalog.COMPONENT, catalog.fetch_products)
+
+    @cached_property
+    def prices(self) -> DataLoader:
+        """product id → records.Price | None"""
+        return self._batch(pricing.COMPONENT, pricing.fetch_prices)
+
+    @cached_property
+    def stock(self) -> DataLoader:
+        """product id → records.Stock | None"""
+        return self._batch(inventory.COMPONENT, inventory.fetch_stock)
+
+    @cached_property
+    def review_summaries(self) -> DataLoader:
+        """product id → records.ReviewSummary | None"""
+        return self._batch(reviews.COMPONENT, reviews.fetch_summaries)
+
+    @cached_property
+    def review_pages(self) -> DataLoader:
+        """(product id, limit, upstream cursor) → records.ReviewPage"""
+        return self._each(reviews.fetch_page)
+
+    @cached_property
+    def estimates(self) -> DataLoader:
+        """(product id, postcode) → records.Estimate | None"""
+        return self._batch(shipping.COMPONENT, shipping.fetch_estimates)
+
+    @cached_property
+    def recommended(self) -> DataLoader:
+        """(user id | None, limit) → list of product ids"""
+        return self._each(recommendations.fetch_recommended)
+
+    @cached_property
+    def related(self) -> DataLoader:
+        """(product id, limit) → list of product ids"""
+        return self._each(recommendations.fetch_related)
+
+    @cached_property
+    def carts(self) -> DataLoader:
+        """user id → records.Cart"""
+        return self._each(cart.fetch_cart)
+
+    @cached_property
+    def orders(self) -> DataLoader:
+        """(user id, limit) → list of records.Order"""
+        return self._each(orders.fetch_orders)
+
+    @cached_property
+    def promotions(self) -> DataLoader:
+        """segment | None → list of records.Promotion"""
+        return self._each(promotions.fetch_promotions)
+
+    @cached_property
+    def search_pages(self) -> DataLoader:
+        """(query, limit, upstream cursor) → records.SearchPage"""
+
+        async def one(key: tuple[str, int, str | None]) -> object:
+            return await catalog.search(self.client, self.scope, *key)
+
+        return fanout_loader(one)

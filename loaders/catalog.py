@@ -1,0 +1,40 @@
+"""catalog service: products by id, and search."""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter
+
+from app import errors
+from app.upstream import CallScope, UpstreamClient, decode
+from loaders import records
+
+COMPONENT = "catalog"
+_PRODUCTS = TypeAdapter(records.Products)
+_SEARCH = TypeAdapter(records.SearchPage)
+_ERROR = TypeAdapter(records.UpstreamError)
+
+
+async def fetch_products(
+    client: UpstreamClient, scope: CallScope, ids: list[str]
+) -> dict[str, records.Product]:
+    body = await client.get_json(
+        COMPONENT, "/products", {"ids": ",".join(ids)}, scope, _PRODUCTS, ids=ids
+    )
+    return {p.id: p for p in body.products}
+
+
+async def search(
+    client: UpstreamClient, scope: CallScope, query: str, limit: int, cursor: str | None
+) -> records.SearchPage:
+    """One page of search results; a cursor the service rejects is the client's error."""
+    params = {"q": query, "limit": str(limit)}
+    if cursor is not None:
+        params["cursor"] = cursor
+    response = await client.send(
+        COMPONENT, "GET", "/search", scope, params=params, expect=frozenset({200, 400})
+    )
+    if response.status == 400:
+        if cursor is not None:
+            raise errors.UserInputError("The `after` cursor is not valid for this search.")
+        raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "search refused")
+    return decode(COMPONENT, _SEARCH, response.content)

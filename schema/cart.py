@@ -1,0 +1,75 @@
+"""Cart, its lines, and the cart mutations' inputs and payload."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import viewer as r
+from schema.common import DateTime, Money, bounds
+from schema.product import Product
+
+
+@strawberry.type
+class CartItem:
+    product: Product | None = strawberry.field(
+        resolver=r.cart_item_product,
+        description="Optional: null when the product could not be composed.",
+    )
+    product_id: strawberry.ID
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+@strawberry.type
+class Cart:
+    items: list[CartItem]
+    item_count: int
+    subtotal: Money
+    updated_at: DateTime | None
+
+
+@strawberry.type
+class CartSummary:
+    item_count: int
+    subtotal: Money
+
+
+@strawberry.type
+class UserError:
+    code: str = strawberry.field(
+        description="Stable machine-readable code, e.g. INVALID_QUANTITY, PRODUCT_NOT_FOUND, "
+        "OUT_OF_STOCK."
+    )
+    message: str
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "quantity"].'
+    )
+
+
+@strawberry.type
+class CartPayload:
+    cart: Cart | None = strawberry.field(
+        description="The cart after the change; null when the change was rejected."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Problems the user can act on (validation, out of stock). Empty on success."
+    )
+
+
+@strawberry.input
+class AddToCartInput:
+    product_id: strawberry.ID
+    quantity: int = strawberry.field(
+        default=1, description="1..99", metadata=bounds(quantity=(1, 99))
+    )
+    idempotency_key: str = strawberry.field(
+        description="Client-generated key (UUID recommended). Replaying the same key returns "
+        "the same result and never adds twice."
+    )
+
+
+@strawberry.input
+class RemoveFromCartInput:
+    product_id: strawberry.ID
+    idempotency_key: str

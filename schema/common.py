@@ -1,0 +1,79 @@
+"""Scalars, enums and small value types shared across the schema."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, NewType
+
+import strawberry
+
+if TYPE_CHECKING:
+    DateTime = str
+else:
+    # Upstreams already send ISO 8601 strings; passing them through avoids a
+    # parse and a re-format per field.
+    DateTime = strawberry.scalar(
+        NewType("DateTime", str),
+        name="DateTime",
+        description="ISO 8601 string with timezone, e.g. \"2026-11-21T09:32:11Z\".",
+        serialize=str,
+        parse_value=str,
+    )
+
+
+def bounds(**ranges: tuple[int, int]) -> dict[str, Any]:
+    """Field metadata: inclusive ranges for integer arguments, or list lengths for list ones.
+
+    Read by the admission stage, which refuses out-of-range values with
+    BAD_USER_INPUT before any upstream call (never clamped).
+    """
+    return {"bounds": ranges}
+
+
+@strawberry.enum
+class LoyaltyTier(enum.Enum):
+    NONE = "NONE"
+    SILVER = "SILVER"
+    GOLD = "GOLD"
+    PLATINUM = "PLATINUM"
+
+
+@strawberry.enum
+class StockStatus(enum.Enum):
+    IN_STOCK = "IN_STOCK"
+    LIMITED = strawberry.enum_value("LIMITED", description="Fewer than 5 units available.")
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+
+
+@strawberry.enum
+class OrderStatus(enum.Enum):
+    PLACED = "PLACED"
+    PACKED = "PACKED"
+    SHIPPED = "SHIPPED"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type
+class Money:
+    amount: int = strawberry.field(description="Amount in minor units (cents).")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
+
+
+@strawberry.type
+class Image:
+    url: str
+    alt: str | None
+
+
+@strawberry.type(
+    description=(
+        "Cursors are opaque strings. Every edge has one, and passing an edge's\n"
+        "cursor as `after` continues right after that edge. `endCursor` is the\n"
+        "cursor of the last edge (null when there are no edges)."
+    )
+)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None

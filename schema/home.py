@@ -1,0 +1,40 @@
+"""The composed home screen."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import home as r
+from resolvers import viewer as viewer_resolvers
+from schema.cart import CartSummary
+from schema.common import bounds
+from schema.product import Product
+from schema.viewer import Viewer
+
+
+@strawberry.type
+class Promotion:
+    id: strawberry.ID
+    title: str
+    image_url: str | None
+    deeplink: str
+
+
+@strawberry.type
+class HomeScreen:
+    viewer: Viewer | None = strawberry.field(
+        resolver=viewer_resolvers.viewer, description="Null when anonymous."
+    )
+    recommendations: list[Product] | None = strawberry.field(
+        resolver=r.recommendations,
+        description="Optional component (recommendations service); personalised when signed "
+        "in, popular items otherwise. first: 1..24.",
+        metadata=bounds(first=(1, 24)),
+    )
+    promotions: list[Promotion] | None = strawberry.field(
+        resolver=r.promotions, description="Optional component (promotions service)."
+    )
+    cart_summary: CartSummary | None = strawberry.field(
+        resolver=r.cart_summary,
+        description="Optional component (cart service); null when anonymous.",
+    )

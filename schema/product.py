@@ -1,0 +1,91 @@
+"""Product and what hangs off it (prices, availability, reviews, delivery, related)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import product as r
+from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds
+
+
+@strawberry.type
+class Availability:
+    status: StockStatus
+    restock_date: DateTime | None
+
+
+@strawberry.type
+class RatingSummary:
+    average: float = strawberry.field(description="0.0..5.0, one decimal.")
+    count: int
+
+
+@strawberry.type
+class ReviewAuthor:
+    display_name: str
+    avatar_url: str | None
+
+
+@strawberry.type
+class Review:
+    id: strawberry.ID
+    rating: int
+    title: str | None
+    body: str
+    created_at: DateTime
+    author: ReviewAuthor | None = strawberry.field(
+        resolver=r.review_author, description="Optional (users service)."
+    )
+
+
+@strawberry.type
+class ReviewEdge:
+    cursor: str
+    node: Review
+
+
+@strawberry.type
+class ReviewConnection:
+    edges: list[ReviewEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class DeliveryEstimate:
+    min_days: int
+    max_days: int
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    title: str = strawberry.field(description="Critical (catalog service).")
+    description: str | None
+    brand: str | None
+    thumbnail_url: str | None
+    images: list[Image] = strawberry.field(  # type: ignore[assignment]  # records as sources
+        resolver=r.images, description="first: 1..10", metadata=bounds(first=(1, 10))
+    )
+    price: Money = strawberry.field(resolver=r.price, description="Critical (pricing service).")
+    compare_at_price: Money | None = strawberry.field(resolver=r.compare_at_price)
+    on_sale: bool = strawberry.field(resolver=r.on_sale)
+    availability: Availability | None = strawberry.field(
+        resolver=r.availability,
+        description="Optional component (inventory service). Never exposes exact stock counts.",
+    )
+    rating: RatingSummary | None = strawberry.field(
+        resolver=r.rating, description="Optional component (reviews service)."
+    )
+    reviews: ReviewConnection | None = strawberry.field(
+        resolver=r.reviews,
+        description="Optional component (reviews service). first: 1..20.",
+        metadata=bounds(first=(1, 20)),
+    )
+    delivery_estimate: DeliveryEstimate | None = strawberry.field(
+        resolver=r.delivery_estimate, description="Optional component (shipping service)."
+    )
+    related: list[Product] | None = strawberry.field(
+        resolver=r.related,
+        description="Optional component (recommendations service). first: 1..12.",
+        metadata=bounds(first=(1, 12)),
+    )
