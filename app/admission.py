@@ -192,11 +192,20 @@ _BOUNDED_NAMES: dict[int, frozenset[str]] = {}
 def _bounded_names(schema: GraphQLSchema) -> frozenset[str]:
     key = id(schema)
     if key not in _BOUNDED_NAMES:
+        bounded_inputs = {
+            type_.name
+            for type_ in schema.type_map.values()
+            if isinstance(type_, GraphQLInputObjectType)
+            and any(_bounds_of(field) for field in type_.fields.values())
+        }
         names: set[str] = set()
         for type_ in schema.type_map.values():
-            if isinstance(type_, GraphQLObjectType | GraphQLInputObjectType):
+            if isinstance(type_, GraphQLObjectType):
                 for field_name, field in type_.fields.items():
-                    if _bounds_of(field):
+                    if _bounds_of(field) or any(
+                        get_named_type(arg.type).name in bounded_inputs
+                        for arg in field.args.values()
+                    ):
                         names.add(field_name)
         _BOUNDED_NAMES[key] = frozenset(names)
     return _BOUNDED_NAMES[key]

@@ -110,8 +110,10 @@ class DependencyError(FieldError):
         CIRCUIT_OPEN: "The {component} service is failing; calls are paused.",
     }
 
-    def __init__(self, component: str, code: str, detail: str = "") -> None:
-        super().__init__(self._MESSAGES[code].format(component=component), code)
+    def __init__(
+        self, component: str, code: str, detail: str = "", *, message: str | None = None
+    ) -> None:
+        super().__init__(message or self._MESSAGES[code].format(component=component), code)
         self.component = component
         self.retryable = RETRYABLE[code]
         self.detail = detail  # for logs only

@@ -95,7 +95,7 @@ class Loaders:
 
     @cached_property
     def promotions(self) -> DataLoader:
-        """segment | None → list of records.Promotion"""
+        """segment ("" for none: loaders cannot take None as a key) → list of records.Promotion"""
         return self._each(promotions.fetch_promotions)
 
     @cached_property

@@ -27,14 +27,14 @@ async def recommendations(root: Home, info: Info, first: int | None = 6) -> list
 async def promotions(root: Home, info: Info) -> list[records.Promotion]:
     """Targeted by the user's segment; if the segment can't be had, untargeted (UPSTREAMS.md)."""
     user_id = context(info).user_id
-    segment = None
+    segment: str | None = None
     if user_id is not None:
         try:
             user: records.User | None = await loaders(info).users.load(user_id)
         except DependencyError:
             user = None
         segment = user.segment if user is not None else None
-    found: list[records.Promotion] = await loaders(info).promotions.load(segment)
+    found: list[records.Promotion] = await loaders(info).promotions.load(segment or "")
     return found
 
 

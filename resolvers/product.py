@@ -49,7 +49,10 @@ class ReviewConnection:
 async def _price(root: records.Product, info: Info) -> records.Price:
     price: records.Price | None = await loaders(info).prices.load(root.id)
     if price is None:
-        raise errors.DependencyError(PRICING, errors.DEPENDENCY_ERROR, "no price")
+        raise errors.DependencyError(
+            PRICING, errors.DEPENDENCY_ERROR, "no price",
+            message="The pricing service has no price for this product.",
+        )
     return price
 
 

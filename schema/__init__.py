@@ -7,11 +7,14 @@ from functools import cache
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from schema.common import SCALARS
 from schema.root import Mutation, Query
 
 
 @cache
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query, mutation=Mutation, config=StrawberryConfig(auto_camel_case=True)
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, NewType
+from typing import Any, NewType
 
 import strawberry
 
-if TYPE_CHECKING:
-    DateTime = str
-else:
-    # Upstreams already send ISO 8601 strings; passing them through avoids a
-    # parse and a re-format per field.
-    DateTime = strawberry.scalar(
-        NewType("DateTime", str),
+DateTime = NewType("DateTime", str)
+"""ISO 8601 text. Upstreams already send it so: passed through, never parsed and re-printed."""
+
+SCALARS = {
+    DateTime: strawberry.scalar(
         name="DateTime",
         description="ISO 8601 string with timezone, e.g. \"2026-11-21T09:32:11Z\".",
         serialize=str,
         parse_value=str,
     )
+}
 
 
 def bounds(**ranges: tuple[int, int]) -> dict[str, Any]:
