@@ -190,7 +190,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         value = _read_secret(env, key) if key in SECRET_SETTINGS else env.get(f"BFF_{key}")
         if value is not None:
             raw[name] = value
-    upstreams: dict[str, dict[str, str]] = {}
+    upstreams: dict[str, dict[str, Any]] = {}
     for service in SERVICES:
         fields = {
             field: env[f"BFF_UPSTREAM_{service.upper()}_{field.upper()}"]
@@ -198,6 +198,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             if f"BFF_UPSTREAM_{service.upper()}_{field.upper()}" in env
         }
         upstreams[service] = fields
+    for service, fields in overrides.pop("upstreams", {}).items():
+        upstreams.setdefault(service, {}).update(fields)
     raw["upstreams"] = upstreams
     raw.update(overrides)
     try:
