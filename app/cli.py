@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from app import logs
@@ -24,26 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8100)
     demo.add_argument(
-        "--latency", action="append", default=[], metavar="SERVICE=P50[/P99]",
-        help="added latency in ms, e.g. reviews=20/120 or '*=5' (repeatable)",
+        "--latency", default="", metavar="SERVICE=P50[:P99],...",
+        help="added latency in ms per service, e.g. '*=5,reviews=20:120'",
     )
     return parser
-
-
-def parse_latency(specs: list[str]) -> dict[str, tuple[float, float]]:
-    latency: dict[str, tuple[float, float]] = {}
-    for spec in specs:
-        service, _, value = spec.partition("=")
-        p50, _, p99 = value.partition("/")
-        try:
-            low = float(p50)
-            high = float(p99) if p99 else low
-        except ValueError:
-            raise SystemExit(f"bff: --latency {spec!r}: expected SERVICE=P50[/P99] in ms") from None
-        if service != "*" and service not in SERVICES:
-            raise SystemExit(f"bff: --latency {spec!r}: unknown service {service!r}")
-        latency[service] = (low, high)
-    return latency
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -82,6 +67,10 @@ def serve(args: argparse.Namespace) -> int:
 def _run_uvicorn(settings: Settings) -> None:
     import uvicorn
 
+    # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would
+    # kill the process with the signal; a no-op handler makes a clean stop exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     os.environ["BFF_HOST"] = settings.host
     os.environ["BFF_PORT"] = str(settings.port)
     uvicorn.run(
@@ -99,10 +88,15 @@ def _run_uvicorn(settings: Settings) -> None:
 
 
 def demo_upstreams(args: argparse.Namespace) -> int:
-    from demo.server import run_demo_upstreams
+    from demo.server import parse_latency_arg, run_demo_upstreams
 
     logs.configure("console")
-    run_demo_upstreams(args.host, args.port, parse_latency(args.latency))
+    try:
+        latency = parse_latency_arg(args.latency)
+    except ValueError as exc:
+        print(f"bff: --latency: {exc}", file=sys.stderr)
+        return 2
+    run_demo_upstreams(args.host, args.port, latency)
     return 0
 
 

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import metrics
+from app import logs, metrics
 from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
 from app.readiness import Readiness
@@ -68,4 +68,6 @@ def create_app(settings: Settings) -> Starlette:
 
 def create_app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` and worker processes: settings from the environment."""
-    return create_app(load_settings())
+    settings = load_settings()
+    logs.configure(settings.effective_log_format)
+    return create_app(settings)

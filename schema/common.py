@@ -6,11 +6,12 @@ import enum
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 DateTime = NewType("DateTime", str)
 """ISO 8601 text. Upstreams already send it so: passed through, never parsed and re-printed."""
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         description="ISO 8601 string with timezone, e.g. \"2026-11-21T09:32:11Z\".",

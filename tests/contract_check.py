@@ -48,7 +48,7 @@ def differences(contract: GraphQLSchema, server: GraphQLSchema) -> list[str]:
                 if value not in stype.values:
                     problems.append(f"{name}: missing enum value {value}")
         if isinstance(ctype, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
-            sfields = stype.fields  # type: ignore[union-attr]
+            sfields = stype.fields  # type: ignore[attr-defined]
             for fname, cfield in ctype.fields.items():
                 sfield = sfields.get(fname)
                 if sfield is None:
@@ -60,15 +60,15 @@ def differences(contract: GraphQLSchema, server: GraphQLSchema) -> list[str]:
                     if _default(cfield) != _default(sfield):
                         problems.append(f"{name}.{fname}: default differs")
                     continue
-                for aname, carg in cfield.args.items():  # type: ignore[union-attr]
-                    sarg = sfield.args.get(aname)  # type: ignore[union-attr]
+                for aname, carg in cfield.args.items():
+                    sarg = sfield.args.get(aname)
                     if sarg is None:
                         problems.append(f"{name}.{fname}({aname}): missing")
                     elif str(sarg.type) != str(carg.type):
                         problems.append(f"{name}.{fname}({aname}): {sarg.type} != {carg.type}")
                     elif _default(sarg) != _default(carg):
                         problems.append(f"{name}.{fname}({aname}): default differs")
-                for aname, sarg in sfield.args.items():  # type: ignore[union-attr]
+                for aname, sarg in sfield.args.items():
                     if aname not in cfield.args and str(sarg.type).endswith("!") \
                             and sarg.default_value is None:
                         problems.append(f"{name}.{fname}({aname}): new required argument")

@@ -1,0 +1,104 @@
+"""The `bff` command as operators run it: real processes, stopped by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+BFF = str(Path(sys.executable).with_name("bff"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")}
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never became ready")
+
+
+def test_serve_embedded_default_then_sigterm_exits_zero() -> None:
+    port = free_port()
+    with running([BFF, "serve", "--port", str(port)], clean_env()) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/readyz", process)
+        body = httpx.post(f"{base}/graphql", json={"query": "{ product(id: \"p0001\") "
+                                                   "{ title price { amount } } }"}).json()
+        assert body["data"]["product"]["title"]
+        assert body["data"]["product"]["price"]["amount"] > 0
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(15) == 0
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        assert "embedded demo upstreams" in stderr
+        assert "in-memory stores" in stderr
+
+
+def test_serve_refuses_bad_settings_naming_the_variable() -> None:
+    result = subprocess.run([BFF, "serve"], env=clean_env(BFF_PORT="eighty"),
+                            capture_output=True, timeout=30)
+    assert result.returncode == 2
+    assert b"BFF_PORT" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_demo_upstreams_alone_and_a_bff_pointed_at_them() -> None:
+    demo_port, bff_port = free_port(), free_port()
+    demo_args = [BFF, "demo-upstreams", "--port", str(demo_port)]
+    with running(demo_args, clean_env()) as demo:
+        wait_ready(f"http://127.0.0.1:{demo_port}/__demo/health", demo)
+        urls = {
+            f"BFF_UPSTREAM_{name.upper()}_URL": f"http://127.0.0.1:{demo_port}/{name}"
+            for name in ("users", "catalog", "pricing", "inventory", "reviews",
+                         "recommendations", "cart", "orders", "promotions", "shipping")
+        }
+        env = clean_env(**urls, BFF_PORT=str(bff_port), BFF_LOG_FORMAT="json")
+        with running([BFF, "serve", "--workers", "2"], env) as bff:
+            wait_ready(f"http://127.0.0.1:{bff_port}/readyz", bff)
+            for _ in range(4):
+                body = httpx.post(f"http://127.0.0.1:{bff_port}/graphql",
+                                  json={"query": "{ home { promotions { id } } }"}).json()
+                assert body["data"]["home"]["promotions"]
+            os.kill(bff.pid, signal.SIGTERM)
+            assert bff.wait(15) == 0
+            logs = bff.stderr.read().decode() if bff.stderr else ""
+            assert '"request_id"' in logs and '"document_hash"' in logs
+            assert "embedded" not in logs
+        os.kill(demo.pid, signal.SIGTERM)
+        assert demo.wait(15) == 0

@@ -1,0 +1,65 @@
+"""Start-up validation: every bad value stops start-up with a message naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import SettingsError, load_settings
+
+URLS = {f"BFF_UPSTREAM_{n}_URL": f"http://127.0.0.1:9/{n.lower()}" for n in (
+    "USERS", "CATALOG", "PRICING", "INVENTORY", "REVIEWS", "RECOMMENDATIONS", "CART",
+    "ORDERS", "PROMOTIONS", "SHIPPING")}
+
+
+def test_defaults_are_the_running_md_ones() -> None:
+    settings = load_settings({})
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
+    assert settings.env == "development"
+    assert (settings.default_timeout_ms, settings.max_timeout_ms) == (1000, 5000)
+    assert settings.embedded_upstreams
+    assert settings.introspection_enabled and settings.graphiql_enabled
+    assert settings.effective_log_format == "console"
+    assert all(u.max_batch == 100 for u in settings.upstreams.values())
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"BFF_PORT": "eighty"}, "BFF_PORT"),
+        ({"BFF_PORT": "70000"}, "BFF_PORT"),
+        ({"BFF_ENV": "staging"}, "BFF_ENV"),
+        ({"BFF_WORKERS": "0"}, "BFF_WORKERS"),
+        ({"BFF_LOG_FORMAT": "xml"}, "BFF_LOG_FORMAT"),
+        ({"BFF_INTROSPECTION": "maybe"}, "BFF_INTROSPECTION"),
+        ({"BFF_REDIS_URL": "http://127.0.0.1:6379"}, "BFF_REDIS_URL"),
+        ({"BFF_UPSTREAM_REVIEWS_TIMEOUT_MS": "-5"}, "BFF_UPSTREAM_REVIEWS_TIMEOUT_MS"),
+        ({"BFF_UPSTREAM_CATALOG_MAX_BATCH": "101"}, "BFF_UPSTREAM_CATALOG_MAX_BATCH"),
+        ({"BFF_UPSTREAM_CART_MAX_CONCURRENCY": "lots"}, "BFF_UPSTREAM_CART_MAX_CONCURRENCY"),
+        ({**URLS, "BFF_UPSTREAM_USERS_URL": "ftp://x"}, "BFF_UPSTREAM_USERS_URL"),
+        ({"BFF_UPSTREAM_USERS_URL": "http://users:80"}, "BFF_UPSTREAM_CATALOG_URL"),
+        ({"BFF_DEFAULT_TIMEOUT_MS": "6000"}, "BFF_DEFAULT_TIMEOUT_MS"),
+        ({"BFF_ENV": "production", "BFF_JWT_SECRET": "x"}, "BFF_SERVICE_TOKEN"),
+        ({"BFF_ENV": "production", "BFF_SERVICE_TOKEN": "x"}, "BFF_JWT_SECRET"),
+        ({"BFF_JWT_SECRET_FILE": "/nonexistent/secret"}, "BFF_JWT_SECRET_FILE"),
+    ],
+)
+def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ)
+    assert named in str(raised.value)
+
+
+def test_secret_from_file_is_stripped(tmp_path: Path) -> None:
+    secret = tmp_path / "jwt"
+    secret.write_text("  s3cret-value\n")
+    settings = load_settings({"BFF_JWT_SECRET_FILE": str(secret)})
+    assert settings.jwt_secret == "s3cret-value"
+
+
+def test_every_upstream_url_points_at_the_service() -> None:
+    settings = load_settings({**URLS, "BFF_UPSTREAM_REVIEWS_TIMEOUT_MS": "250"})
+    assert not settings.embedded_upstreams
+    assert settings.upstreams["reviews"].timeout_ms == 250
+    assert settings.upstreams["catalog"].url == "http://127.0.0.1:9/catalog"
