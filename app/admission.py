@@ -211,8 +211,9 @@ def _bounded_names(schema: GraphQLSchema) -> frozenset[str]:
     return _BOUNDED_NAMES[key]
 
 
-def _included(node: FieldNode | FragmentSpreadNode | InlineFragmentNode,
-              variables: VariableValues) -> bool:
+def included(node: FieldNode | FragmentSpreadNode | InlineFragmentNode,
+             variables: VariableValues) -> bool:
+    """What @skip/@include leave in."""
     skip = get_directive_values(GraphQLSkipDirective, node, variables)
     if skip and skip.get("if") is True:
         return False
@@ -225,7 +226,7 @@ def _check_bounds(
 ) -> None:
     variables = operation.variables
     for selection in selection_set.selections:
-        if not _included(selection, variables):  # type: ignore[arg-type]
+        if not included(selection, variables):  # type: ignore[arg-type]
             continue
         if isinstance(selection, FieldNode):
             field: GraphQLField | None = parent.fields.get(selection.name.value)

@@ -9,6 +9,7 @@ from strawberry import UNSET, Info
 from app import errors
 from loaders import records
 from loaders.pricing import COMPONENT as PRICING
+from resolvers import prefetch
 from resolvers.common import loaders
 from resolvers.pagination import paginate
 
@@ -123,6 +124,7 @@ async def delivery_estimate(
 
 async def products_by_id(info: Info, ids: list[str]) -> list[records.Product]:
     """Known products, in the order given; ids the catalog does not know are left out."""
+    prefetch.products(info, ids, prefetch.below(info))
     found = await loaders(info).products.load_many(ids)
     return [p for p in found if p is not None]
 

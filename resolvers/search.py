@@ -8,6 +8,7 @@ from typing import Any
 from strawberry import ID, UNSET, Info
 
 from loaders import records
+from resolvers import prefetch
 from resolvers.common import loaders
 from resolvers.pagination import paginate
 from resolvers.product import PageInfo
@@ -29,6 +30,7 @@ class ProductConnection:
 
 
 async def product(info: Info, id: ID) -> records.Product | None:
+    prefetch.products(info, [id], prefetch.below(info))
     found: records.Product | None = await loaders(info).products.load(id)
     return found
 
@@ -36,6 +38,7 @@ async def product(info: Info, id: ID) -> records.Product | None:
 def products(info: Info, ids: list[ID]) -> list[Any]:
     """One awaitable per id, so a failure nulls its entry and not the list."""
     loader = loaders(info).products
+    prefetch.products(info, list(ids), prefetch.below(info))
     return [loader.load(product_id) for product_id in ids]
 
 
@@ -53,6 +56,11 @@ async def search(
 
     page = await paginate(fetch, 20 if first is None else first, after, SEARCH_PAGE_MAX)
     edges = [ProductEdge(cursor, product_id) for cursor, product_id in page.edges]
+    nodes = prefetch.below(info, "edges", "node")
+    if nodes:
+        ids = [edge.product_id for edge in edges]
+        loaders(info).products.load_many(ids).add_done_callback(prefetch.consume)
+        prefetch.products(info, ids, nodes)
     return ProductConnection(
         edges, PageInfo(page.has_next_page, edges[-1].cursor if edges else None), total
     )

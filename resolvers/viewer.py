@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry import Info
 
 from loaders import records
+from resolvers import prefetch
 from resolvers.common import context, loaders
 
 
@@ -12,12 +13,15 @@ async def viewer(info: Info) -> records.User | None:
     user_id = context(info).user_id
     if user_id is None:
         return None
+    prefetch.viewer(info, user_id)
     user: records.User | None = await loaders(info).users.load(user_id)
     return user
 
 
 async def cart(root: records.User, info: Info) -> records.Cart:
     result: records.Cart = await loaders(info).carts.load(root.id)
+    prefetch.products(info, [item.product_id for item in result.items],
+                      prefetch.below(info, "items", "product"))
     return result
 
 

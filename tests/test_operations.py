@@ -408,3 +408,55 @@ def test_trace_extension_lists_calls_in_development(client: Client) -> None:
     starts = [c["startMs"] for c in calls]
     assert starts == sorted(starts)
     assert json.dumps(calls).count("http") == 0
+
+
+def _trace(body: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    calls: dict[str, list[dict[str, Any]]] = {}
+    for call in body["extensions"]["trace"]["calls"]:
+        calls.setdefault(call["component"], []).append(call)
+    return calls
+
+
+def test_product_fields_are_fetched_alongside_the_catalog(client: Client, demo: Demo) -> None:
+    """Prices, stock, reviews and delivery need only the id: they must not wait for catalog."""
+    demo.latency("catalog", 300)
+    body = client.post(operation("ProductPage"), {"id": "p0001", "postcode": "10115"}).json()
+    assert "errors" not in body
+    calls = _trace(body)
+    catalog = calls["catalog"][0]
+    catalog_end = catalog["startMs"] + catalog["durationMs"]
+    for component in ("pricing", "inventory", "shipping", "recommendations"):
+        assert calls[component][0]["startMs"] < catalog_end, component
+    assert calls["reviews"][0]["startMs"] < catalog_end
+    assert demo.calls()["catalog /products"] == 2  # the product, then its related products
+
+
+def test_search_nodes_are_priced_alongside_the_catalog(client: Client, demo: Demo) -> None:
+    demo.latency("catalog", 300)
+    body = client.post(operation("SearchResults"), {"query": "lamp", "first": 5}).json()
+    calls = _trace(body)
+    products_call = calls["catalog"][1]
+    end = products_call["startMs"] + products_call["durationMs"]
+    for component in ("pricing", "inventory", "reviews"):
+        assert calls[component][0]["startMs"] < end, component
+    assert demo.calls() == {"catalog /search": 1, "catalog /products": 1, "pricing /prices": 1,
+                            "inventory /stock": 1, "reviews /summaries": 1}
+
+
+def test_viewer_cart_and_orders_do_not_wait_for_the_profile(client: Client, demo: Demo) -> None:
+    demo.latency("users", 300)
+    query = "{ viewer { displayName cart { itemCount } recentOrders(first: 2) { id } } }"
+    body = client.post(query, headers=auth("u0001")).json()
+    assert "errors" not in body
+    calls = _trace(body)
+    users_end = calls["users"][0]["startMs"] + calls["users"][0]["durationMs"]
+    assert calls["cart"][0]["startMs"] < users_end
+    assert calls["orders"][0]["startMs"] < users_end
+
+
+def test_skipped_fields_are_not_prefetched(client: Client, demo: Demo) -> None:
+    query = ('query Q($no: Boolean!) { product(id: "p0001") { title '
+             'rating @skip(if: $no) { count } reviews @include(if: false) { pageInfo '
+             '{ hasNextPage } } price { amount } } }')
+    client.data(query, {"no": True})
+    assert demo.calls() == {"catalog /products": 1, "pricing /prices": 1}
