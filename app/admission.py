@@ -15,38 +15,21 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
-    get_named_type,
     parse,
     specified_rules,
     validate,
 )
-from graphql.execution.values import (
-    VariableValues,
-    get_argument_values,
-    get_directive_values,
-    get_variable_values,
-)
-from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+from graphql.execution.values import VariableValues, get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from app import errors
+from app import cost, errors, limits
 
 MAX_CACHED_DOCUMENT_CHARS = 64 * 1024
-_DEFINITION = "strawberry-definition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +40,6 @@ class Document:
     node: DocumentNode
     operations: Mapping[str | None, OperationDefinitionNode]
     fragments: Mapping[str, FragmentDefinitionNode]
-    bounded: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +49,7 @@ class Operation:
     name: str | None
     kind: OperationType
     variables: VariableValues
+    cost: int
 
 
 def document_hash(query: str) -> str:
@@ -82,8 +65,16 @@ def _locations(error: GraphQLError) -> list[dict[str, int]] | None:
 class Admission:
     """Turns query text into an executable operation, or refuses it with a coded error."""
 
-    def __init__(self, schema: GraphQLSchema, *, cache_size: int, introspection: bool) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        cache_size: int,
+        introspection: bool,
+        limits: limits.Limits,
+    ) -> None:
         self._schema = schema
+        self.limits = limits
         self._cache: OrderedDict[str, Document | errors.RequestError] = OrderedDict()
         self._cache_size = cache_size
         self._rules = list(specified_rules)
@@ -106,12 +97,21 @@ class Admission:
 
     def _compile(self, query: str) -> Document | errors.RequestError:
         try:
-            node = parse(query)
+            node = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLError as exc:
+            if "Document contains more than" in exc.message:
+                return limits.too_expensive(
+                    errors.MAX_TOKENS_LIMIT, "tokens", self.limits.max_tokens,
+                    self.limits.max_tokens + 1,
+                )
             return errors.RequestError(
                 errors.GRAPHQL_PARSE_FAILED, exc.message, 400, status_json=200,
                 locations=_locations(exc),
             )
+        try:
+            limits.check(node, self.limits)
+        except errors.RequestError as refusal:
+            return refusal
         problems = validate(self._schema, node, self._rules, max_errors=20)
         if problems:
             first = problems[0]
@@ -128,13 +128,12 @@ class Admission:
                 operations[definition.name.value if definition.name else None] = definition
             elif isinstance(definition, FragmentDefinitionNode):
                 fragments[definition.name.value] = definition
-        return Document(document_hash(query), node, operations, fragments,
-                        _has_bounds(self._schema, node))
+        return Document(document_hash(query), node, operations, fragments)
 
     def operation(
         self, document: Document, operation_name: str | None, variables: Mapping[str, Any] | None
     ) -> Operation:
-        """Select the operation and coerce its variables; refuse out-of-range arguments."""
+        """Select the operation, coerce its variables, check argument ranges and cost."""
         if operation_name:
             node = document.operations.get(operation_name)
             if node is None:
@@ -157,127 +156,14 @@ class Admission:
                 errors.BAD_USER_INPUT, coerced[0].message, 400, status_json=200,
                 locations=_locations(coerced[0]),
             )
-        operation = Operation(
-            document, node, node.name.value if node.name else None, node.operation, coerced
-        )
-        if document.bounded:
-            root = self._schema.get_root_type(node.operation)
-            assert root is not None  # validation guarantees it
-            _check_bounds(root, node.selection_set, operation)
-        return operation
-
-
-def _bounds_of(definition: Any) -> Mapping[str, tuple[int, int]] | None:
-    strawberry_field = definition.extensions.get(_DEFINITION) if definition.extensions else None
-    if strawberry_field is None:
-        return None
-    bounds: Mapping[str, tuple[int, int]] | None = strawberry_field.metadata.get("bounds")
-    return bounds
-
-
-def _has_bounds(schema: GraphQLSchema, document: DocumentNode) -> bool:
-    """Whether any field or input field the schema bounds is named in the document.
-
-    A cheap, conservative pre-check so documents without bounded arguments
-    skip the per-request walk.
-    """
-    names = _bounded_names(schema)
-    source = document.loc.source.body if document.loc else ""
-    return any(name in source for name in names)
-
-
-_BOUNDED_NAMES: dict[int, frozenset[str]] = {}
-
-
-def _bounded_names(schema: GraphQLSchema) -> frozenset[str]:
-    key = id(schema)
-    if key not in _BOUNDED_NAMES:
-        bounded_inputs = {
-            type_.name
-            for type_ in schema.type_map.values()
-            if isinstance(type_, GraphQLInputObjectType)
-            and any(_bounds_of(field) for field in type_.fields.values())
-        }
-        names: set[str] = set()
-        for type_ in schema.type_map.values():
-            if isinstance(type_, GraphQLObjectType):
-                for field_name, field in type_.fields.items():
-                    if _bounds_of(field) or any(
-                        get_named_type(arg.type).name in bounded_inputs
-                        for arg in field.args.values()
-                    ):
-                        names.add(field_name)
-        _BOUNDED_NAMES[key] = frozenset(names)
-    return _BOUNDED_NAMES[key]
-
-
-def included(node: FieldNode | FragmentSpreadNode | InlineFragmentNode,
-             variables: VariableValues) -> bool:
-    """What @skip/@include leave in."""
-    skip = get_directive_values(GraphQLSkipDirective, node, variables)
-    if skip and skip.get("if") is True:
-        return False
-    include = get_directive_values(GraphQLIncludeDirective, node, variables)
-    return not (include and include.get("if") is False)
-
-
-def _check_bounds(
-    parent: GraphQLObjectType, selection_set: SelectionSetNode, operation: Operation
-) -> None:
-    variables = operation.variables
-    for selection in selection_set.selections:
-        if not included(selection, variables):  # type: ignore[arg-type]
-            continue
-        if isinstance(selection, FieldNode):
-            field: GraphQLField | None = parent.fields.get(selection.name.value)
-            if field is None:  # __typename and introspection fields
-                continue
-            if field.args:
-                args = get_argument_values(field, selection, variables)
-                _check_values(field, args)
-            named = get_named_type(field.type)
-            if selection.selection_set and isinstance(named, GraphQLObjectType):
-                _check_bounds(named, selection.selection_set, operation)
-        elif isinstance(selection, InlineFragmentNode):
-            # No interfaces or unions in this schema: a valid type condition is the parent.
-            _check_bounds(parent, selection.selection_set, operation)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = operation.document.fragments.get(selection.name.value)
-            if fragment is not None:
-                _check_bounds(parent, fragment.selection_set, operation)
-
-
-def _check_values(definition: Any, values: Mapping[str, Any]) -> None:
-    """Check one field's (or input object's) values against its declared bounds, recursively."""
-    bounds = _bounds_of(definition)
-    for name, value in values.items():
-        if bounds and name in bounds and value is not None:
-            low, high = bounds[name]
-            measured = len(value) if isinstance(value, list) else value
-            if isinstance(measured, int) and not low <= measured <= high:
-                what = "items" if isinstance(value, list) else "value"
-                raise errors.RequestError(
-                    errors.BAD_USER_INPUT,
-                    f"Argument `{name}` must be within {low}..{high} ({what} given: {measured}).",
-                    400, status_json=200,
-                )
-        arg = definition.args.get(name) if hasattr(definition, "args") else None
-        arg_type = arg.type if arg is not None else None
-        while isinstance(arg_type, GraphQLNonNull | GraphQLList):
-            arg_type = arg_type.of_type
-        if isinstance(arg_type, GraphQLInputObjectType) and isinstance(value, dict):
-            for field_name, field in arg_type.fields.items():
-                if field_name in value:
-                    _check_values_input(field, field_name, value[field_name])
-
-
-def _check_values_input(field: Any, name: str, value: Any) -> None:
-    bounds = _bounds_of(field)
-    if bounds and name in bounds and isinstance(value, int):
-        low, high = bounds[name]
-        if not low <= value <= high:
-            raise errors.RequestError(
-                errors.BAD_USER_INPUT,
-                f"Input field `{name}` must be within {low}..{high} (value given: {value}).",
-                400, status_json=200,
+        root = self._schema.get_root_type(node.operation)
+        assert root is not None  # validation guarantees it
+        requested = cost.analyse(root, node.selection_set, document.fragments, coerced).cost
+        if requested > self.limits.max_cost:
+            raise limits.too_expensive(
+                errors.COST_ESTIMATED_TOO_EXPENSIVE, "cost", self.limits.max_cost, requested
             )
+        return Operation(
+            document, node, node.name.value if node.name else None, node.operation, coerced,
+            requested,
+        )

@@ -78,6 +78,12 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=256, le=1_073_741_824)
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=3600)
     document_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
+    max_cost: int = Field(default=1000, ge=1, le=10_000_000)
+    max_depth: int = Field(default=15, ge=1, le=1000)
+    max_aliases: int = Field(default=30, ge=0, le=100_000)
+    max_root_fields: int = Field(default=10, ge=1, le=10_000)
+    max_tokens: int = Field(default=5000, ge=10, le=10_000_000)
+    max_directives: int = Field(default=5, ge=0, le=1000)
     upstreams: dict[str, UpstreamSettings] = Field(default_factory=dict)
 
     @field_validator("redis_url")

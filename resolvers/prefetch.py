@@ -28,7 +28,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from strawberry import Info
 
-from app.admission import included
+from app.cost import included
 from resolvers.common import loaders
 
 PRICE_FIELDS = frozenset({"price", "compareAtPrice", "onSale"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import viewer as r
-from schema.common import DateTime, Money, bounds
+from schema.common import DateTime, Money, bounds, list_size
 from schema.product import Product
 
 
@@ -23,7 +23,7 @@ class CartItem:
 
 @strawberry.type
 class Cart:
-    items: list[CartItem]
+    items: list[CartItem] = strawberry.field(metadata=list_size(assumed=20))
     item_count: int
     subtotal: Money
     updated_at: DateTime | None

@@ -21,6 +21,23 @@ SCALARS: dict[object, ScalarDefinition] = {
 }
 
 
+def cost(weight: int) -> dict[str, Any]:
+    """Field metadata: the field's own cost weight (IBM `@cost`), overriding the default."""
+    return {"cost": weight}
+
+
+def list_size(
+    *, slicing: str | None = None, sized_fields: tuple[str, ...] = (), assumed: int | None = None
+) -> dict[str, Any]:
+    """Field metadata: how big a list is (IBM `@listSize`), for cost analysis.
+
+    `slicing` names the argument giving the size (`first`, or a list argument
+    whose length counts); `sized_fields` are child lists that size applies to
+    (a connection's `edges`); `assumed` is the size when no argument says.
+    """
+    return {"list_size": {"slicing": slicing, "sized_fields": sized_fields, "assumed": assumed}}
+
+
 def bounds(**ranges: tuple[int, int]) -> dict[str, Any]:
     """Field metadata: inclusive ranges for integer arguments, or list lengths for list ones.
 

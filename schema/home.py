@@ -7,7 +7,7 @@ import strawberry
 from resolvers import home as r
 from resolvers import viewer as viewer_resolvers
 from schema.cart import CartSummary
-from schema.common import bounds
+from schema.common import bounds, list_size
 from schema.product import Product
 from schema.viewer import Viewer
 
@@ -29,10 +29,12 @@ class HomeScreen:
         resolver=r.recommendations,
         description="Optional component (recommendations service); personalised when signed "
         "in, popular items otherwise. first: 1..24.",
-        metadata=bounds(first=(1, 24)),
+        metadata=bounds(first=(1, 24)) | list_size(slicing="first"),
     )
     promotions: list[Promotion] | None = strawberry.field(
-        resolver=r.promotions, description="Optional component (promotions service)."
+        resolver=r.promotions,
+        description="Optional component (promotions service).",
+        metadata=list_size(assumed=10),
     )
     cart_summary: CartSummary | None = strawberry.field(
         resolver=r.cart_summary,

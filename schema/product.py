@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import product as r
-from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds
+from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds, list_size
 
 
 @strawberry.type
@@ -64,7 +64,9 @@ class Product:
     brand: str | None
     thumbnail_url: str | None
     images: list[Image] = strawberry.field(  # type: ignore[assignment]  # records as sources
-        resolver=r.images, description="first: 1..10", metadata=bounds(first=(1, 10))
+        resolver=r.images,
+        description="first: 1..10",
+        metadata=bounds(first=(1, 10)) | list_size(slicing="first"),
     )
     price: Money = strawberry.field(resolver=r.price, description="Critical (pricing service).")
     compare_at_price: Money | None = strawberry.field(resolver=r.compare_at_price)
@@ -79,7 +81,7 @@ class Product:
     reviews: ReviewConnection | None = strawberry.field(
         resolver=r.reviews,
         description="Optional component (reviews service). first: 1..20.",
-        metadata=bounds(first=(1, 20)),
+        metadata=bounds(first=(1, 20)) | list_size(slicing="first", sized_fields=("edges",)),
     )
     delivery_estimate: DeliveryEstimate | None = strawberry.field(
         resolver=r.delivery_estimate, description="Optional component (shipping service)."
@@ -87,5 +89,5 @@ class Product:
     related: list[Product] | None = strawberry.field(
         resolver=r.related,
         description="Optional component (recommendations service). first: 1..12.",
-        metadata=bounds(first=(1, 12)),
+        metadata=bounds(first=(1, 12)) | list_size(slicing="first"),
     )

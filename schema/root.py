@@ -9,7 +9,7 @@ from resolvers import home as home_resolvers
 from resolvers import search as search_resolvers
 from resolvers import viewer as viewer_resolvers
 from schema.cart import CartPayload
-from schema.common import bounds
+from schema.common import bounds, cost, list_size
 from schema.home import HomeScreen
 from schema.product import Product
 from schema.search import ProductConnection
@@ -32,12 +32,12 @@ class Query:
         resolver=search_resolvers.products,
         description="Several products in the order asked; null entries for unknown ids. "
         "At most 50 ids.",
-        metadata=bounds(ids=(0, 50)),
+        metadata=bounds(ids=(0, 50)) | list_size(slicing="ids") | cost(1),
     )
     search: ProductConnection = strawberry.field(
         resolver=search_resolvers.search,
         description="Full-text product search, cursor-paginated. first: 1..50.",
-        metadata=bounds(first=(1, 50)),
+        metadata=bounds(first=(1, 50)) | list_size(slicing="first", sized_fields=("edges",)),
     )
 
 

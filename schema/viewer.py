@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers import viewer as r
 from schema.cart import Cart
-from schema.common import DateTime, LoyaltyTier, Money, OrderStatus, bounds
+from schema.common import DateTime, LoyaltyTier, Money, OrderStatus, bounds, list_size
 
 
 @strawberry.type
@@ -31,5 +31,5 @@ class Viewer:
     recent_orders: list[Order] | None = strawberry.field(
         resolver=r.recent_orders,
         description="Optional component (orders service). first: 1..20.",
-        metadata=bounds(first=(1, 20)),
+        metadata=bounds(first=(1, 20)) | list_size(slicing="first"),
     )

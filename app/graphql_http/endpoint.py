@@ -27,6 +27,7 @@ from app.deadline import Deadline, budget_from_header
 from app.execution import Outcome, run
 from app.graphql_http import decode, negotiate
 from app.graphql_http.graphiql import graphiql_page
+from app.limits import query_limits
 from app.settings import Settings
 from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
@@ -52,6 +53,7 @@ class GraphQLEndpoint:
             schema,
             cache_size=settings.document_cache_size,
             introspection=settings.introspection_enabled,
+            limits=query_limits(settings),
         )
         self.auth = Authenticator(settings)
         self.in_flight = 0
