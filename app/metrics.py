@@ -51,3 +51,14 @@ IN_FLIGHT = Gauge(
     "/graphql requests in flight in this process.",
     registry=REGISTRY,
 )
+QUERY_COST = Histogram(
+    "bff_query_cost",
+    "Requested cost of executed operations.",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000),
+    registry=REGISTRY,
+)
+RATE_LIMIT_ERRORS = Counter(
+    "bff_rate_limit_store_errors_total",
+    "Rate-limit decisions taken without the store (Redis failed or was too slow).",
+    registry=REGISTRY,
+)
