@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         "--latency", default="", metavar="SERVICE=P50[:P99],...",
         help="added latency in ms per service, e.g. '*=5,reviews=20:120'",
     )
+    cost = commands.add_parser("cost", help="print a query's cost, field by field")
+    cost.add_argument("query", nargs="?", help="the query text")
+    cost.add_argument("--file", help="read the query from FILE")
+    cost.add_argument("--variables", help="variables as JSON")
+    cost.add_argument("--operation-name", help="the operation to price")
     return parser
 
 
@@ -106,6 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "demo-upstreams":
         return demo_upstreams(args)
+    if args.command == "cost":
+        from app.cost_report import run
+
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            print(f"bff: {exc}", file=sys.stderr)
+            return 2
+        return run(settings, args.query, args.file, args.variables, args.operation_name)
     return 2
 
 

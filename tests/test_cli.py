@@ -102,3 +102,31 @@ def test_demo_upstreams_alone_and_a_bff_pointed_at_them() -> None:
             assert "embedded" not in logs
         os.kill(demo.pid, signal.SIGTERM)
         assert demo.wait(15) == 0
+
+
+def test_cost_prints_the_breakdown_per_field() -> None:
+    from tests.contract_check import CONTRACT
+
+    result = subprocess.run(
+        [BFF, "cost", "--file", str(CONTRACT / "operations" / "ProductPage.graphql"),
+         "--variables", '{"id": "p0001", "postcode": "10115"}'],
+        env=clean_env(), capture_output=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert any(line.split()[:4] == ["product.related", "1", "4", "9"] for line in lines)
+    assert lines[-1].split()[:2] == ["TOTAL", "21"]
+
+
+def test_cost_fails_for_expensive_or_invalid_queries() -> None:
+    expensive = subprocess.run(
+        [BFF, "cost", '{ search(query: "x", first: 50) { edges { node { related(first: 12) '
+         '{ related(first: 12) { price { amount } } } } } } }'],
+        env=clean_env(), capture_output=True, timeout=60,
+    )
+    assert expensive.returncode == 1
+    assert b"OVER the limit" in expensive.stdout
+    invalid = subprocess.run([BFF, "cost", "{ nope }"], env=clean_env(), capture_output=True,
+                             timeout=60)
+    assert invalid.returncode == 1
+    assert b"GRAPHQL_VALIDATION_FAILED" in invalid.stderr
