@@ -38,6 +38,12 @@ log = logging.getLogger("bff.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight", "x-requested-with")
 ANONYMOUS = "anonymous"
+# Refusals counted in bff_rejected_total (RUNNING.md): limits, throttling, load shedding.
+_REJECTIONS = frozenset({
+    errors.COST_ESTIMATED_TOO_EXPENSIVE, errors.MAX_DEPTH_LIMIT, errors.MAX_ALIASES_LIMIT,
+    errors.MAX_ROOT_FIELDS_LIMIT, errors.MAX_TOKENS_LIMIT, errors.THROTTLED,
+    errors.SERVICE_UNAVAILABLE, errors.PAYLOAD_TOO_LARGE,
+})
 
 
 class GraphQLEndpoint:
@@ -213,7 +219,7 @@ class GraphQLEndpoint:
         self, refusal: errors.RequestError, media_type: str, state: _RequestState
     ) -> Response:
         state.outcome = "error"
-        if refusal.code in (errors.SERVICE_UNAVAILABLE, errors.PAYLOAD_TOO_LARGE):
+        if refusal.code in _REJECTIONS:
             metrics.REJECTED.labels(refusal.code).inc()
         status = refusal.status
         if media_type == negotiate.JSON and refusal.status_json is not None:
