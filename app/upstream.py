@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import aiohttp
 import httpx
 import orjson
+from httpx_aiohttp import AiohttpTransport
 from pydantic import TypeAdapter, ValidationError
 
 from app import errors, metrics
@@ -73,18 +75,24 @@ class Bulkhead:
 
 
 class UpstreamClient:
-    """One pooled HTTP client per process, shared by every request."""
+    """One pooled HTTP client per process, shared by every request.
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    httpx's API over aiohttp's connection pool: httpx's own pool spends about
+    5 ms of CPU per call at 50 concurrent calls on these machines, aiohttp's
+    about 0.3 ms (measured: see README, Performance).
+    """
+
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._services: dict[str, UpstreamSettings] = settings.upstreams
         self._bulkheads = {name: Bulkhead(s.max_concurrency) for name, s in self._services.items()}
         self._token = f"Bearer {settings.service_token}"
+        limits = httpx.Limits(max_connections=512, max_keepalive_connections=256)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(None),
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=256),
+            limits=limits,
             follow_redirects=False,
-            transport=transport,
+            transport=AiohttpTransport(limits=limits, trust_env=False),
         )
 
     async def aclose(self) -> None:
@@ -158,7 +166,7 @@ class UpstreamClient:
         except TimeoutError:
             code = errors.DEADLINE_EXCEEDED if deadline_bound else errors.DEPENDENCY_TIMEOUT
             raise self._fail(scope, component, ids, started, code, "timed out") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
             raise self._fail(
                 scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, type(exc).__name__
             ) from None
