@@ -1,4 +1,4 @@
-"""The `bff` command (RUNNING.md): serve, demo-upstreams."""
+"""The `bff` command (RUNNING.md): serve, demo-upstreams, cost, pq."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     cost.add_argument("--file", help="read the query from FILE")
     cost.add_argument("--variables", help="variables as JSON")
     cost.add_argument("--operation-name", help="the operation to price")
+    from persisted_queries.cli import add_parser as add_pq_parser
+
+    add_pq_parser(commands)
     return parser
 
 
@@ -120,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bff: {exc}", file=sys.stderr)
             return 2
         return run(settings, args.query, args.file, args.variables, args.operation_name)
+    if args.command == "pq":
+        from persisted_queries.cli import run as run_pq
+
+        return run_pq(args)
     return 2
 
 

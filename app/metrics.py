@@ -62,3 +62,9 @@ RATE_LIMIT_ERRORS = Counter(
     "Rate-limit decisions taken without the store (Redis failed or was too slow).",
     registry=REGISTRY,
 )
+PERSISTED_QUERIES = Counter(
+    "bff_persisted_queries_total",
+    "Persisted-query lookups and registrations: hit, miss, registered, rejected.",
+    ["result"],
+    registry=REGISTRY,
+)

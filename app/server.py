@@ -37,6 +37,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            await holder["endpoint"].aclose()
             await readiness.close()
             await upstream.aclose()
 

@@ -78,6 +78,12 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=256, le=1_073_741_824)
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=3600)
     document_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
+    redis_key_prefix: str = Field(default="bff:", max_length=64)
+    persisted_queries: Literal["open", "safelist"] = "open"
+    persisted_query_manifests: tuple[str, ...] = ()
+    persisted_query_ttl_s: int = Field(default=86_400, ge=1, le=31_536_000)
+    cache_private: bool = False
+    response_cache_max_ttl_s: int = Field(default=300, ge=0, le=86_400)
     max_cost: int = Field(default=1000, ge=1, le=10_000_000)
     max_depth: int = Field(default=15, ge=1, le=1000)
     max_aliases: int = Field(default=30, ge=0, le=100_000)
@@ -101,6 +107,27 @@ class Settings(BaseModel):
         )
         if not value.startswith(schemes):
             raise ValueError("must start with one of " + ", ".join(schemes))
+        from app.redis_client import RedisUrlError, parse_url
+
+        try:
+            parse_url(value)
+        except RedisUrlError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("persisted_query_manifests", mode="before")
+    @classmethod
+    def _manifest_paths(cls, value: Any) -> Any:
+        """Comma-separated paths, each a readable Apollo persisted-query manifest."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        from persisted_queries.manifest import ManifestError, read_manifest
+
+        for path in value or ():
+            try:
+                read_manifest(path)
+            except ManifestError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.cache_policy import Scope, cache_hint
 from resolvers import home as r
 from resolvers import viewer as viewer_resolvers
 from schema.cart import CartSummary
@@ -23,20 +24,23 @@ class Promotion:
 @strawberry.type
 class HomeScreen:
     viewer: Viewer | None = strawberry.field(
-        resolver=viewer_resolvers.viewer, description="Null when anonymous."
+        resolver=viewer_resolvers.viewer, description="Null when anonymous.",
+        metadata=cache_hint(scope=Scope.PRIVATE),
     )
     recommendations: list[Product] | None = strawberry.field(
         resolver=r.recommendations,
         description="Optional component (recommendations service); personalised when signed "
         "in, popular items otherwise. first: 1..24.",
-        metadata=bounds(first=(1, 24)) | list_size(slicing="first"),
+        metadata=bounds(first=(1, 24)) | list_size(slicing="first")
+        | cache_hint(60, Scope.PER_USER_WHEN_SIGNED_IN),
     )
     promotions: list[Promotion] | None = strawberry.field(
         resolver=r.promotions,
         description="Optional component (promotions service).",
-        metadata=list_size(assumed=10),
+        metadata=list_size(assumed=10) | cache_hint(60, Scope.PER_USER_WHEN_SIGNED_IN),
     )
     cart_summary: CartSummary | None = strawberry.field(
         resolver=r.cart_summary,
         description="Optional component (cart service); null when anonymous.",
+        metadata=cache_hint(scope=Scope.PRIVATE),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.cache_policy import cache_hint
 from resolvers import product as r
 from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds, list_size
 
@@ -66,28 +67,36 @@ class Product:
     images: list[Image] = strawberry.field(  # type: ignore[assignment]  # records as sources
         resolver=r.images,
         description="first: 1..10",
-        metadata=bounds(first=(1, 10)) | list_size(slicing="first"),
+        metadata=bounds(first=(1, 10)) | list_size(slicing="first") | cache_hint(300),
     )
-    price: Money = strawberry.field(resolver=r.price, description="Critical (pricing service).")
-    compare_at_price: Money | None = strawberry.field(resolver=r.compare_at_price)
-    on_sale: bool = strawberry.field(resolver=r.on_sale)
+    price: Money = strawberry.field(
+        resolver=r.price, description="Critical (pricing service).", metadata=cache_hint(60)
+    )
+    compare_at_price: Money | None = strawberry.field(
+        resolver=r.compare_at_price, metadata=cache_hint(60)
+    )
+    on_sale: bool = strawberry.field(resolver=r.on_sale, metadata=cache_hint(60))
     availability: Availability | None = strawberry.field(
         resolver=r.availability,
         description="Optional component (inventory service). Never exposes exact stock counts.",
+        metadata=cache_hint(10),
     )
     rating: RatingSummary | None = strawberry.field(
-        resolver=r.rating, description="Optional component (reviews service)."
+        resolver=r.rating, description="Optional component (reviews service).",
+        metadata=cache_hint(120),
     )
     reviews: ReviewConnection | None = strawberry.field(
         resolver=r.reviews,
         description="Optional component (reviews service). first: 1..20.",
-        metadata=bounds(first=(1, 20)) | list_size(slicing="first", sized_fields=("edges",)),
+        metadata=bounds(first=(1, 20)) | list_size(slicing="first", sized_fields=("edges",))
+        | cache_hint(120),
     )
     delivery_estimate: DeliveryEstimate | None = strawberry.field(
-        resolver=r.delivery_estimate, description="Optional component (shipping service)."
+        resolver=r.delivery_estimate, description="Optional component (shipping service).",
+        metadata=cache_hint(60),
     )
     related: list[Product] | None = strawberry.field(
         resolver=r.related,
         description="Optional component (recommendations service). first: 1..12.",
-        metadata=bounds(first=(1, 12)) | list_size(slicing="first"),
+        metadata=bounds(first=(1, 12)) | list_size(slicing="first") | cache_hint(300),
     )

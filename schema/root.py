@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.cache_policy import Scope, cache_hint
 from resolvers import cart as cart_resolvers
 from resolvers import home as home_resolvers
 from resolvers import search as search_resolvers
@@ -21,23 +22,27 @@ class Query:
     viewer: Viewer | None = strawberry.field(
         resolver=viewer_resolvers.viewer,
         description="The signed-in user; null when the request is anonymous.",
+        metadata=cache_hint(scope=Scope.PRIVATE),
     )
     home: HomeScreen = strawberry.field(  # type: ignore[assignment]  # marker source
-        resolver=home_resolvers.home, description="The composed home screen (mobile and web)."
+        resolver=home_resolvers.home, description="The composed home screen (mobile and web).",
+        metadata=cache_hint(300),
     )
     product: Product | None = strawberry.field(
-        resolver=search_resolvers.product, description="One product; null when it does not exist."
+        resolver=search_resolvers.product, description="One product; null when it does not exist.",
+        metadata=cache_hint(300),
     )
     products: list[Product | None] = strawberry.field(
         resolver=search_resolvers.products,
         description="Several products in the order asked; null entries for unknown ids. "
         "At most 50 ids.",
-        metadata=bounds(ids=(0, 50)) | list_size(slicing="ids") | cost(1),
+        metadata=bounds(ids=(0, 50)) | list_size(slicing="ids") | cost(1) | cache_hint(300),
     )
     search: ProductConnection = strawberry.field(
         resolver=search_resolvers.search,
         description="Full-text product search, cursor-paginated. first: 1..50.",
-        metadata=bounds(first=(1, 50)) | list_size(slicing="first", sized_fields=("edges",)),
+        metadata=bounds(first=(1, 50)) | list_size(slicing="first", sized_fields=("edges",))
+        | cache_hint(300),
     )
 
 

@@ -19,7 +19,7 @@ from graphql import GraphQLSchema, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app import errors, metrics
+from app import cache_policy, errors, metrics
 from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
@@ -32,6 +32,8 @@ from app.settings import Settings
 from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
+from persisted_queries.factory import build_resolver
+from persisted_queries.resolver import Resolved
 
 log = logging.getLogger("bff.request")
 
@@ -62,7 +64,16 @@ class GraphQLEndpoint:
             limits=query_limits(settings),
         )
         self.auth = Authenticator(settings)
+        self.documents = build_resolver(settings, self.admission)
+        self.cache_policy = cache_policy.CachePolicy(
+            schema,
+            cache_private=settings.cache_private,
+            max_ttl_s=settings.response_cache_max_ttl_s,
+        )
         self.in_flight = 0
+
+    async def aclose(self) -> None:
+        await self.documents.store.aclose()
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
@@ -111,12 +122,16 @@ class GraphQLEndpoint:
             )
             user_id = self.auth.user_id(token)
             state.user_id = user_id
-            query = self._document_text(graphql_request)
-            document = self.admission.document(query)
+            resolved = await self._document(graphql_request)
+            document = resolved.document
             state.document_hash = document.hash
             operation = self.admission.operation(
                 document, graphql_request.operation_name, graphql_request.variables
             )
+            state.label = self.documents.label(resolved, operation.name)
+            if request.method == "GET" and resolved.persisted:
+                state.operation = operation
+                state.if_none_match = request.headers.get("if-none-match")
             if request.method == "GET" and operation.kind is not OperationType.QUERY:
                 raise errors.RequestError(
                     errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
@@ -163,16 +178,9 @@ class GraphQLEndpoint:
             400,
         )
 
-    def _document_text(self, graphql_request: decode.GraphQLRequest) -> str:
-        if graphql_request.query:
-            return graphql_request.query
-        if graphql_request.document_id or (graphql_request.extensions or {}).get(
-            "persistedQuery"
-        ):
-            raise errors.RequestError(
-                errors.BAD_REQUEST, "Persisted queries are not enabled on this server.", 400
-            )
-        raise errors.RequestError(errors.BAD_REQUEST, "Must provide a query string.", 400)
+    async def _document(self, graphql_request: decode.GraphQLRequest) -> Resolved:
+        """Query text, APQ hash or documentId → an admitted document (persisted_queries)."""
+        return await self.documents.resolve(graphql_request)
 
     async def _execute(
         self,
@@ -213,7 +221,41 @@ class GraphQLEndpoint:
             body["extensions"] = extensions
         state.outcome = "degraded" if outcome.degraded else ("error" if outcome.errors else "ok")
         status = 200
+        if state.operation is not None:
+            return self._cacheable(body, outcome, media_type, state)
         return self._json(body, status, media_type, state)
+
+    def _cacheable(
+        self, body: dict[str, Any], outcome: Outcome, media_type: str, state: _RequestState
+    ) -> Response:
+        """A persisted GET: Cache-Control from the cache hints, a strong ETag, 304 on a match."""
+        assert state.operation is not None
+        freshness = cache_policy.Freshness(0, False)
+        if not outcome.errors and not outcome.degraded:
+            freshness = self.cache_policy.freshness(
+                state.operation, outcome.data, signed_in=state.user_id is not None
+            )
+        headers = {"cache-control": freshness.header(), "vary": cache_policy.VARY}
+        if not freshness.cacheable:
+            response = self._json(body, 200, media_type, state)
+            response.headers.update(headers)
+            return response
+        # Cacheable bytes are shared by every client they are served to: no per-request trace,
+        # and public ones no client's rate-limit bucket (HTTP.md).
+        extensions = body.get("extensions", {})
+        extensions.pop("trace", None)
+        if not freshness.private and isinstance(extensions.get("cost"), dict):
+            extensions["cost"].pop("throttleStatus", None)
+        if not extensions:
+            body.pop("extensions", None)
+        content = orjson.dumps(body)
+        headers["etag"] = cache_policy.etag(content)
+        headers["x-request-id"] = state.request_id
+        if cache_policy.matches(state.if_none_match, headers["etag"]):
+            state.status = 304
+            return Response(status_code=304, headers=headers)
+        state.status = 200
+        return Response(content, status_code=200, media_type=media_type, headers=headers)
 
     def _refusal(
         self, refusal: errors.RequestError, media_type: str, state: _RequestState
@@ -241,14 +283,15 @@ class GraphQLEndpoint:
 
     def _finish(self, response: Response, state: _RequestState, started: float) -> Response:
         duration = time.monotonic() - started
-        metrics.REQUESTS.labels(ANONYMOUS, str(state.status), state.outcome).inc()
-        metrics.REQUEST_DURATION.labels(ANONYMOUS).observe(duration)
+        label = state.label or ANONYMOUS
+        metrics.REQUESTS.labels(label, str(state.status), state.outcome).inc()
+        metrics.REQUEST_DURATION.labels(label).observe(duration)
         log.info(
             "graphql request",
             extra={
                 "request_id": state.request_id,
                 "trace_id": state.trace_id,
-                "operation": ANONYMOUS,
+                "operation": label,
                 "document_hash": state.document_hash,
                 "status": state.status,
                 "duration_ms": round(duration * 1000, 2),
@@ -263,8 +306,8 @@ class _RequestState:
     """What the log line and metrics say about one request."""
 
     __slots__ = (
-        "degraded", "document_hash", "outcome", "request_id", "scope", "status", "trace_id",
-        "user_id",
+        "degraded", "document_hash", "if_none_match", "label", "operation", "outcome",
+        "request_id", "scope", "status", "trace_id", "user_id",
     )
 
     def __init__(self, request_id: str) -> None:
@@ -276,6 +319,9 @@ class _RequestState:
         self.user_id: str | None = None
         self.degraded: list[str] = []
         self.scope: CallScope | None = None
+        self.label: str | None = None  # the persisted operation's name (metrics, logs)
+        self.operation: Operation | None = None  # set for persisted GETs: HTTP-cacheable
+        self.if_none_match: str | None = None
 
 
 def _request_id(value: str | None) -> str:
