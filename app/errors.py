@@ -57,6 +57,7 @@ class RequestError(Exception):
         headers: dict[str, str] | None = None,
         extensions: dict[str, Any] | None = None,
         locations: list[dict[str, int]] | None = None,
+        response_extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -66,6 +67,7 @@ class RequestError(Exception):
         self.headers = headers or {}
         self.extensions = extensions or {}
         self.locations = locations
+        self.response_extensions = response_extensions
 
     def as_graphql_error(self) -> dict[str, Any]:
         error: dict[str, Any] = {"message": self.message}

@@ -71,14 +71,18 @@ class Buckets(Protocol):
 
 
 class RedisBuckets:
-    def __init__(self, redis: Any, capacity: int, rate: float, prefix: str) -> None:
+    def __init__(
+        self, redis: Any, capacity: int, rate: float, prefix: str,
+        timeout_s: float = REDIS_BUDGET_S,
+    ) -> None:
         self._script = redis.register_script(_SCRIPT)
+        self._timeout_s = timeout_s
         self._capacity = capacity
         self._rate = rate
         self._prefix = prefix
 
     async def take(self, identity: str, points: float) -> tuple[bool, float]:
-        async with asyncio.timeout(REDIS_BUDGET_S):
+        async with asyncio.timeout(self._timeout_s):
             allowed, left = await self._script(
                 keys=[f"{self._prefix}ratelimit:{identity}"],
                 args=[self._capacity, self._rate, points],

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-
-from app.settings import Settings
+from typing import Any
 
 CHECK_TIMEOUT_S = 0.5
 
@@ -12,19 +11,8 @@ CHECK_TIMEOUT_S = 0.5
 class Readiness:
     """Redis when configured. (Embedded demo upstreams are up before the server starts.)"""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._redis = None
-
-    async def start(self) -> None:
-        if self._settings.redis_url:
-            from app.redis_client import connect
-
-            self._redis = connect(self._settings.redis_url)
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
+    def __init__(self, redis: Any | None) -> None:
+        self._redis = redis
 
     async def problems(self) -> list[str]:
         found: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from app import logs, metrics
 from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
 from app.readiness import Readiness
+from app.redis_client import connect
 from app.settings import Settings, load_settings
 from app.upstream import UpstreamClient
 from schema import build_schema
@@ -26,20 +28,22 @@ log = logging.getLogger("bff.server")
 
 def create_app(settings: Settings) -> Starlette:
     schema = build_schema()._schema
-    holder: dict[str, GraphQLEndpoint] = {}
-    readiness = Readiness(settings)
+    holder: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # One Redis pool per process, shared by the document store, the rate limiter
+        # and the readiness check.
+        redis = connect(settings.redis_url) if settings.redis_url else None
         upstream = UpstreamClient(settings)
-        holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream)
-        await readiness.start()
+        holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream, redis)
+        holder["readiness"] = Readiness(redis)
         try:
             yield
         finally:
-            await holder["endpoint"].aclose()
-            await readiness.close()
             await upstream.aclose()
+            if redis is not None:
+                await redis.aclose()
 
     async def graphql(request: Request) -> Response:
         return await holder["endpoint"](request)
@@ -48,7 +52,7 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        problems = await readiness.problems()
+        problems = await holder["readiness"].problems()
         if problems:
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return JSONResponse({"status": "ready"})

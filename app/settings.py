@@ -6,6 +6,7 @@ operator never has to guess which of forty settings is wrong.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -90,6 +91,10 @@ class Settings(BaseModel):
     max_root_fields: int = Field(default=10, ge=1, le=10_000)
     max_tokens: int = Field(default=5000, ge=10, le=10_000_000)
     max_directives: int = Field(default=5, ge=0, le=1000)
+    rate_limit_max_cost: int | None = Field(default=None, ge=1, le=100_000_000)
+    rate_limit_restore_rate: float | None = Field(default=None, gt=0, le=100_000_000)
+    rate_limit_fail_open: bool = True
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     upstreams: dict[str, UpstreamSettings] = Field(default_factory=dict)
 
     @field_validator("redis_url")
@@ -114,6 +119,17 @@ class Settings(BaseModel):
         except RedisUrlError as exc:
             raise ValueError(str(exc)) from None
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        """Comma-separated addresses or CIDRs."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        try:
+            return tuple(ipaddress.ip_network(part, strict=False) for part in value or ())
+        except ValueError as exc:
+            raise ValueError(f"not an address or CIDR: {exc}") from None
 
     @field_validator("persisted_query_manifests", mode="before")
     @classmethod
@@ -145,6 +161,10 @@ class Settings(BaseModel):
         else:
             self.service_token = self.service_token or DEV_SERVICE_TOKEN
             self.jwt_secret = self.jwt_secret or DEV_SECRET
+        if (self.rate_limit_max_cost is None) != (self.rate_limit_restore_rate is None):
+            raise ValueError(
+                "set both BFF_RATE_LIMIT_MAX_COST and BFF_RATE_LIMIT_RESTORE_RATE, or neither"
+            )
         for name in SERVICES:
             self.upstreams.setdefault(name, UpstreamSettings())
         urls = [self.upstreams[name].url for name in SERVICES]

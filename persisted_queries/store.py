@@ -87,8 +87,11 @@ class RedisDocumentStore:
     and `<prefix>pq:apq:<hex>` (the text, with a TTL). Single-key commands only, so
     Redis Cluster works unchanged."""
 
-    def __init__(self, client: Any, *, prefix: str, apq_ttl_s: int) -> None:
+    def __init__(
+        self, client: Any, *, prefix: str, apq_ttl_s: int, owns_client: bool = True
+    ) -> None:
         self._client = client
+        self._owns_client = owns_client
         self._manifest_key = f"{prefix}pq:manifest"
         self._apq_prefix = f"{prefix}pq:apq:"
         self._apq_ttl_s = apq_ttl_s
@@ -164,7 +167,8 @@ class RedisDocumentStore:
         return await self._call(scan, PUSH_TIMEOUT_S)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._owns_client:
+            await self._client.aclose()
 
 
 class MemoryDocumentStore:

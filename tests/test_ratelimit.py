@@ -34,7 +34,8 @@ async def _cleanup(redis: Redis, prefix: str) -> None:
 
 
 async def test_concurrent_spending_never_overspends(redis: Redis, prefix: str) -> None:
-    limiter = RateLimiter(RedisBuckets(redis, 100, 0.001, prefix), 100, 0.001, True)
+    # A generous store timeout: this is about atomicity, not about a loaded machine's latency.
+    limiter = RateLimiter(RedisBuckets(redis, 100, 0.001, prefix, timeout_s=5), 100, 0.001, True)
     try:
         decisions = await asyncio.gather(*(limiter.spend("user:u1", 7) for _ in range(60)))
         admitted = sum(7 for d in decisions if d.allowed)
@@ -46,7 +47,7 @@ async def test_concurrent_spending_never_overspends(redis: Redis, prefix: str) -
 
 
 async def test_refill_and_retry_after(redis: Redis, prefix: str) -> None:
-    limiter = RateLimiter(RedisBuckets(redis, 10, 20.0, prefix), 10, 20.0, True)
+    limiter = RateLimiter(RedisBuckets(redis, 10, 20.0, prefix, timeout_s=5), 10, 20.0, True)
     try:
         assert (await limiter.spend("addr:1.2.3.4", 10)).allowed
         refused = await limiter.spend("addr:1.2.3.4", 10)
@@ -60,7 +61,7 @@ async def test_refill_and_retry_after(redis: Redis, prefix: str) -> None:
 
 
 async def test_refund_gives_back_the_unused_cost(redis: Redis, prefix: str) -> None:
-    limiter = RateLimiter(RedisBuckets(redis, 100, 0.001, prefix), 100, 0.001, True)
+    limiter = RateLimiter(RedisBuckets(redis, 100, 0.001, prefix, timeout_s=5), 100, 0.001, True)
     try:
         spent = await limiter.spend("user:u2", 80)
         assert spent.allowed and int(spent.available) == 20

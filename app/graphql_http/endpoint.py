@@ -23,11 +23,19 @@ from app import cache_policy, errors, metrics
 from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
+from app.cost import actual_cost
 from app.deadline import Deadline, budget_from_header
 from app.execution import Outcome, run
 from app.graphql_http import decode, negotiate
 from app.graphql_http.graphiql import graphiql_page
 from app.limits import query_limits
+from app.ratelimit import (
+    Buckets,
+    MemoryBuckets,
+    RateLimiter,
+    RedisBuckets,
+    client_identity,
+)
 from app.settings import Settings
 from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
@@ -52,7 +60,11 @@ class GraphQLEndpoint:
     """Holds what lives for the process (schema, document cache, upstream client)."""
 
     def __init__(
-        self, settings: Settings, schema: GraphQLSchema, upstream: UpstreamClient
+        self,
+        settings: Settings,
+        schema: GraphQLSchema,
+        upstream: UpstreamClient,
+        redis: Any | None = None,
     ) -> None:
         self.settings = settings
         self.schema = schema
@@ -64,16 +76,14 @@ class GraphQLEndpoint:
             limits=query_limits(settings),
         )
         self.auth = Authenticator(settings)
-        self.documents = build_resolver(settings, self.admission)
+        self.documents = build_resolver(settings, self.admission, redis)
+        self.rate_limiter = _rate_limiter(settings, redis)
         self.cache_policy = cache_policy.CachePolicy(
             schema,
             cache_private=settings.cache_private,
             max_ttl_s=settings.response_cache_max_ttl_s,
         )
         self.in_flight = 0
-
-    async def aclose(self) -> None:
-        await self.documents.store.aclose()
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
@@ -137,9 +147,11 @@ class GraphQLEndpoint:
                     errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
                     headers={"allow": "POST"},
                 )
+            identity = await self._spend(request, operation, state)
             trace = TraceContext.from_header(request.headers.get("traceparent"))
             state.trace_id = trace.trace_id
             outcome = await self._execute(operation, graphql_request, deadline, trace, state)
+            await self._account(operation, outcome, identity, state)
         except errors.RequestError as refusal:
             return self._refusal(refusal, media_type, state)
         return self._respond(outcome, media_type, state)
@@ -182,6 +194,52 @@ class GraphQLEndpoint:
         """Query text, APQ hash or documentId → an admitted document (persisted_queries)."""
         return await self.documents.resolve(graphql_request)
 
+    async def _spend(
+        self, request: Request, operation: Operation, state: _RequestState
+    ) -> str | None:
+        """Take the operation's requested cost from the client's bucket, or refuse (429)."""
+        metrics.QUERY_COST.observe(operation.cost)
+        state.cost = {"requestedQueryCost": operation.cost, "actualQueryCost": operation.cost,
+                      "maximumAvailable": self.settings.max_cost}
+        if self.rate_limiter is None:
+            return None
+        identity = client_identity(
+            state.user_id,
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            self.settings.trusted_proxies,
+        )
+        decision = await self.rate_limiter.spend(identity, operation.cost)
+        state.cost["throttleStatus"] = decision.throttle_status(
+            self.rate_limiter.capacity, self.rate_limiter.rate
+        )
+        if not decision.allowed:
+            state.cost["actualQueryCost"] = 0
+            raise errors.RequestError(
+                errors.THROTTLED,
+                f"Cost budget spent: this query costs {operation.cost}; retry in "
+                f"{decision.retry_after_s} s.",
+                429,
+                headers={"retry-after": str(decision.retry_after_s)},
+                response_extensions={"cost": state.cost},
+            )
+        return identity
+
+    async def _account(
+        self, operation: Operation, outcome: Outcome, identity: str | None,
+        state: _RequestState,
+    ) -> None:
+        """Actual cost (lists as returned), and the unused part refunded to the bucket."""
+        root = self.schema.get_root_type(operation.kind)
+        assert root is not None and state.cost is not None
+        actual = actual_cost(root, operation.node.selection_set, operation.document.fragments,
+                             operation.variables, outcome.data)
+        state.cost["actualQueryCost"] = actual
+        if self.rate_limiter is not None and identity is not None:
+            left = await self.rate_limiter.refund(identity, operation.cost - actual)
+            if left is not None:
+                state.cost["throttleStatus"]["currentlyAvailable"] = int(left)
+
     async def _execute(
         self,
         operation: Operation,
@@ -201,6 +259,8 @@ class GraphQLEndpoint:
             body["errors"] = outcome.errors
         body["data"] = outcome.data
         extensions: dict[str, Any] = {}
+        if state.cost is not None:
+            extensions["cost"] = state.cost
         if outcome.degraded:
             extensions["degraded"] = {"components": outcome.degraded}
             state.degraded = list(outcome.degraded)
@@ -266,7 +326,10 @@ class GraphQLEndpoint:
         status = refusal.status
         if media_type == negotiate.JSON and refusal.status_json is not None:
             status = refusal.status_json
-        response = self._json({"errors": [refusal.as_graphql_error()]}, status, media_type, state)
+        body: dict[str, Any] = {"errors": [refusal.as_graphql_error()]}
+        if refusal.response_extensions:
+            body["extensions"] = refusal.response_extensions
+        response = self._json(body, status, media_type, state)
         response.headers.update(refusal.headers)
         return response
 
@@ -306,7 +369,7 @@ class _RequestState:
     """What the log line and metrics say about one request."""
 
     __slots__ = (
-        "degraded", "document_hash", "if_none_match", "label", "operation", "outcome",
+        "cost", "degraded", "document_hash", "if_none_match", "label", "operation", "outcome",
         "request_id", "scope", "status", "trace_id", "user_id",
     )
 
@@ -322,6 +385,18 @@ class _RequestState:
         self.label: str | None = None  # the persisted operation's name (metrics, logs)
         self.operation: Operation | None = None  # set for persisted GETs: HTTP-cacheable
         self.if_none_match: str | None = None
+        self.cost: dict[str, Any] | None = None  # extensions.cost (Shopify's names)
+
+
+def _rate_limiter(settings: Settings, redis: Any | None) -> RateLimiter | None:
+    capacity, rate = settings.rate_limit_max_cost, settings.rate_limit_restore_rate
+    if capacity is None or rate is None:
+        return None
+    buckets: Buckets = (
+        RedisBuckets(redis, capacity, rate, settings.redis_key_prefix)
+        if redis is not None else MemoryBuckets(capacity, rate)
+    )
+    return RateLimiter(buckets, capacity, rate, settings.rate_limit_fail_open)
 
 
 def _request_id(value: str | None) -> str:
