@@ -47,17 +47,20 @@ async def run(
         variable_values=raw_variables,
         operation_name=operation.name,
     )
-    if not isinstance(result, ExecutionResult):
-        try:
-            async with asyncio.timeout(ctx.scope.deadline.remaining_s() + BACKSTOP_GRACE_S):
-                result = await result
-        except TimeoutError:
-            return Outcome(
-                None,
-                [{"message": "The request's deadline ran out.",
-                  "extensions": {"code": errors.DEADLINE_EXCEEDED, "retryable": True}}],
-            )
-    return shape(result, ctx)
+    try:
+        if not isinstance(result, ExecutionResult):
+            try:
+                async with asyncio.timeout(ctx.scope.deadline.remaining_s() + BACKSTOP_GRACE_S):
+                    result = await result
+            except TimeoutError:
+                return Outcome(
+                    None,
+                    [{"message": "The request's deadline ran out.",
+                      "extensions": {"code": errors.DEADLINE_EXCEEDED, "retryable": True}}],
+                )
+        return shape(result, ctx)
+    finally:
+        ctx.loaders.release()
 
 
 def shape(result: ExecutionResult, ctx: RequestContext) -> Outcome:

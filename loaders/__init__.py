@@ -31,6 +31,17 @@ class Loaders:
         self.client = client
         self.scope = scope
 
+    def release(self) -> None:
+        """Drop every loader and what it cached once the request is answered.
+
+        graphql-core's executor keeps the context in a reference cycle; emptied
+        loaders leave that cycle holding almost nothing until the collector runs.
+        """
+        for name, value in list(vars(self).items()):
+            if isinstance(value, DataLoader):
+                value.clear_all()
+                del self.__dict__[name]
+
     def _batch(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> DataLoader:
         return batch_loader(partial(fetch, self.client, self.scope),
                             self.client.max_batch(component))
@@ -101,8 +112,4 @@ class Loaders:
     @cached_property
     def search_pages(self) -> DataLoader:
         """(query, limit, upstream cursor) → records.SearchPage"""
-
-        async def one(key: tuple[str, int, str | None]) -> object:
-            return await catalog.search(self.client, self.scope, *key)
-
-        return fanout_loader(one)
+        return self._each(catalog.search_page)

@@ -23,6 +23,12 @@ async def fetch_products(
     return {p.id: p for p in body.products}
 
 
+async def search_page(
+    client: UpstreamClient, scope: CallScope, key: tuple[str, int, str | None]
+) -> records.SearchPage:
+    return await search(client, scope, *key)
+
+
 async def search(
     client: UpstreamClient, scope: CallScope, query: str, limit: int, cursor: str | None
 ) -> records.SearchPage:
