@@ -7,8 +7,8 @@ figure the limit and the rate limiter work with.
 
 The model is the IBM cost directive specification's (`@cost`, `@listSize`),
 declared as field metadata next to the Strawberry types (`schema/common.py`):
-a field costs its own weight (default: 1 when an async resolver fetches an
-object, else 0), and a list multiplies its selection by its size: the slicing
+a field costs its own weight (default: 1 when a resolver produces an object,
+else 0), and a list multiplies its selection by its size: the slicing
 argument (`first`, or the number of `ids`, capped by the argument's declared
 maximum), the size a parent's slicing argument gives it (connection `edges`),
 or an assumed size.
@@ -73,14 +73,15 @@ def metadata(definition: Any) -> Mapping[str, Any]:
 
 
 def weight(definition: GraphQLField) -> int:
-    """A field's own cost: declared, or 1 when an async resolver fetches an object."""
+    """A field's own cost: declared, or 1 when a resolver produces an object (data fetched
+    for it); plain attributes and scalars weigh 0. Resolvers that fetch nothing declare 0."""
     meta = metadata(definition)
     if "cost" in meta:
         declared: int = meta["cost"]
         return declared
     strawberry_field = definition.extensions.get(_DEFINITION) if definition.extensions else None
-    fetches = strawberry_field is not None and strawberry_field.is_async
-    return 1 if fetches and isinstance(get_named_type(definition.type), GraphQLObjectType) else 0
+    resolved = strawberry_field is not None and strawberry_field.base_resolver is not None
+    return 1 if resolved and isinstance(get_named_type(definition.type), GraphQLObjectType) else 0
 
 
 def included(

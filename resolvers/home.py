@@ -7,6 +7,7 @@ from strawberry import Info
 from app.errors import DependencyError
 from loaders import records
 from resolvers.common import context, loaders
+from resolvers.compose import ProductView
 from resolvers.product import products_by_id
 
 
@@ -18,7 +19,7 @@ def home() -> Home:
     return Home()
 
 
-async def recommendations(root: Home, info: Info, first: int | None = 6) -> list[records.Product]:
+async def recommendations(root: Home, info: Info, first: int | None = 6) -> list[ProductView]:
     count = 6 if first is None else first
     ids: list[str] = await loaders(info).recommended.load((context(info).user_id, count))
     return await products_by_id(info, ids[:count])

@@ -100,20 +100,15 @@ def viewer(info: Info, user_id: str) -> None:
 
 
 def products(info: Info, ids: list[str], selected: list[Selected]) -> None:
-    """Kick off every per-product load the selection will need, for all `ids` at once."""
+    """Start the per-product calls the selection will need (reviews, delivery, related),
+    for all `ids` at once; `compose` loads the batched data itself."""
     if not ids:
         return
     ld = loaders(info)
     pending: list[asyncio.Future[Any]] = []
     for field in selected:
         name = field[0].name.value
-        if name in PRICE_FIELDS:
-            pending.append(ld.prices.load_many(ids))
-        elif name == "availability":
-            pending.append(ld.stock.load_many(ids))
-        elif name == "rating":
-            pending.append(ld.review_summaries.load_many(ids))
-        elif name == "deliveryEstimate":
+        if name == "deliveryEstimate":
             postcode = _arguments(info, field)["postcode"]
             pending.append(ld.estimates.load_many([(i, postcode) for i in ids]))
         elif name == "reviews":

@@ -1,8 +1,10 @@
-"""Product fields: catalog data is on the record; everything else comes through loaders."""
+"""Product fields: leaves read what `compose` prepared; per-product calls go through loaders."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from strawberry import UNSET, Info
 
@@ -11,6 +13,7 @@ from loaders import records
 from loaders.pricing import COMPONENT as PRICING
 from resolvers import prefetch
 from resolvers.common import loaders
+from resolvers.compose import UNLOADED, ProductView, compose, outcome_value
 from resolvers.pagination import paginate
 
 LIMITED_BELOW = 5
@@ -47,29 +50,39 @@ class ReviewConnection:
     page_info: PageInfo
 
 
-async def _price(root: records.Product, info: Info) -> records.Price:
-    price: records.Price | None = await loaders(info).prices.load(root.id)
-    if price is None:
+def _checked_price(found: records.Price | None) -> records.Price:
+    if found is None:
         raise errors.DependencyError(
             PRICING, errors.DEPENDENCY_ERROR, "no price",
             message="The pricing service has no price for this product.",
         )
-    return price
+    return found
 
 
-async def price(root: records.Product, info: Info) -> records.Money:
-    return (await _price(root, info)).price
+def _from_price(root: ProductView, info: Info, pick: Callable[[records.Price], Any]) -> Any:
+    """The price data prepared on the view, or (not prepared) a load of it."""
+    if root.price is UNLOADED:
+        return _load_then(loaders(info).prices.load(root.id), lambda p: pick(_checked_price(p)))
+    return pick(_checked_price(outcome_value(root.price)))
 
 
-async def compare_at_price(root: records.Product, info: Info) -> records.Money | None:
-    return (await _price(root, info)).compare_at
+async def _load_then(pending: Awaitable[Any], then: Callable[[Any], Any]) -> Any:
+    return then(await pending)
 
 
-async def on_sale(root: records.Product, info: Info) -> bool:
-    return (await _price(root, info)).on_sale
+def price(root: ProductView, info: Info) -> Any:
+    return _from_price(root, info, lambda p: p.price)
 
 
-def images(root: records.Product, first: int | None = 5) -> list[records.Image]:
+def compare_at_price(root: ProductView, info: Info) -> Any:
+    return _from_price(root, info, lambda p: p.compare_at)
+
+
+def on_sale(root: ProductView, info: Info) -> Any:
+    return _from_price(root, info, lambda p: p.on_sale)
+
+
+def images(root: ProductView, first: int | None = 5) -> list[records.Image]:
     return root.images[: 5 if first is None else first]
 
 
@@ -79,22 +92,32 @@ def stock_status(available: int) -> str:
     return "LIMITED" if available < LIMITED_BELOW else "IN_STOCK"
 
 
-async def availability(root: records.Product, info: Info) -> Availability | None:
-    stock: records.Stock | None = await loaders(info).stock.load(root.id)
+def _availability(stock: records.Stock | None) -> Availability | None:
     if stock is None:
         return None
     return Availability(stock_status(stock.available), stock.restock_date)
 
 
-async def rating(root: records.Product, info: Info) -> Rating | None:
-    summary: records.ReviewSummary | None = await loaders(info).review_summaries.load(root.id)
+def availability(root: ProductView, info: Info) -> Any:
+    if root.stock is UNLOADED:
+        return _load_then(loaders(info).stock.load(root.id), _availability)
+    return _availability(outcome_value(root.stock))
+
+
+def _rating(summary: records.ReviewSummary | None) -> Rating | None:
     if summary is None:
         return None
     return Rating(round(summary.average, 1), summary.count)
 
 
+def rating(root: ProductView, info: Info) -> Any:
+    if root.summary is UNLOADED:
+        return _load_then(loaders(info).review_summaries.load(root.id), _rating)
+    return _rating(outcome_value(root.summary))
+
+
 async def reviews(
-    root: records.Product, info: Info, first: int | None = 5, after: str | None = UNSET
+    root: ProductView, info: Info, first: int | None = 5, after: str | None = UNSET
 ) -> ReviewConnection:
     count = 5 if first is None else first
     pages = loaders(info).review_pages
@@ -116,22 +139,21 @@ async def review_author(root: records.Review, info: Info) -> records.User | None
 
 
 async def delivery_estimate(
-    root: records.Product, info: Info, postcode: str
+    root: ProductView, info: Info, postcode: str
 ) -> records.Estimate | None:
     estimate: records.Estimate | None = await loaders(info).estimates.load((root.id, postcode))
     return estimate
 
 
-async def products_by_id(info: Info, ids: list[str]) -> list[records.Product]:
+async def products_by_id(info: Info, ids: list[str]) -> list[ProductView]:
     """Known products, in the order given; ids the catalog does not know are left out."""
-    prefetch.products(info, ids, prefetch.below(info))
-    found = await loaders(info).products.load_many(ids)
-    return [p for p in found if p is not None]
+    found = await compose(info, ids, prefetch.below(info))
+    return [view for view in map(outcome_value, found) if view is not None]
 
 
 async def related(
-    root: records.Product, info: Info, first: int | None = 4
-) -> list[records.Product]:
+    root: ProductView, info: Info, first: int | None = 4
+) -> list[ProductView]:
     count = 4 if first is None else first
     ids: list[str] = await loaders(info).related.load((root.id, count))
     return await products_by_id(info, ids[:count])

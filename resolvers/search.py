@@ -8,8 +8,9 @@ from typing import Any
 from strawberry import ID, UNSET, Info
 
 from loaders import records
-from resolvers import prefetch
+from resolvers import compose, prefetch
 from resolvers.common import loaders
+from resolvers.compose import Outcome, ProductView
 from resolvers.pagination import paginate
 from resolvers.product import PageInfo
 
@@ -19,7 +20,7 @@ SEARCH_PAGE_MAX = 50
 @dataclass(slots=True)
 class ProductEdge:
     cursor: str
-    product_id: str
+    node: Outcome
 
 
 @dataclass(slots=True)
@@ -29,17 +30,18 @@ class ProductConnection:
     total_count: int
 
 
-async def product(info: Info, id: ID) -> records.Product | None:
-    prefetch.products(info, [id], prefetch.below(info))
-    found: records.Product | None = await loaders(info).products.load(id)
-    return found
+async def product(info: Info, id: ID) -> ProductView | None:
+    return await compose.one(info, id)
 
 
-def products(info: Info, ids: list[ID]) -> list[Any]:
-    """One awaitable per id, so a failure nulls its entry and not the list."""
-    loader = loaders(info).products
-    prefetch.products(info, list(ids), prefetch.below(info))
-    return [loader.load(product_id) for product_id in ids]
+async def products(info: Info, ids: list[ID]) -> list[Any]:
+    """In the order asked; a failure nulls its own entry (an awaitable that raises)."""
+    found = await compose.compose(info, list(ids), prefetch.below(info))
+    return [_raising(item) if isinstance(item, BaseException) else item for item in found]
+
+
+async def _raising(error: BaseException) -> None:
+    compose.outcome_value(error)
 
 
 async def search(
@@ -55,17 +57,17 @@ async def search(
         return page.ids, page.next_cursor
 
     page = await paginate(fetch, 20 if first is None else first, after, SEARCH_PAGE_MAX)
-    edges = [ProductEdge(cursor, product_id) for cursor, product_id in page.edges]
-    nodes = prefetch.below(info, "edges", "node")
-    if nodes:
-        ids = [edge.product_id for edge in edges]
-        loaders(info).products.load_many(ids).add_done_callback(prefetch.consume)
-        prefetch.products(info, ids, nodes)
+    selected = prefetch.below(info, "edges", "node")
+    nodes: list[compose.Outcome] = [None] * len(page.edges)
+    if selected:
+        nodes = await compose.compose(info, [pid for _, pid in page.edges], selected)
+    edges = [ProductEdge(cursor, node) for (cursor, _), node in zip(page.edges, nodes,
+                                                                      strict=True)]
     return ProductConnection(
         edges, PageInfo(page.has_next_page, edges[-1].cursor if edges else None), total
     )
 
 
-async def edge_node(root: ProductEdge, info: Info) -> records.Product | None:
-    found: records.Product | None = await loaders(info).products.load(root.product_id)
-    return found
+def edge_node(root: ProductEdge) -> compose.ProductView | None:
+    node: compose.ProductView | None = compose.outcome_value(root.node)
+    return node

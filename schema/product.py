@@ -6,7 +6,7 @@ import strawberry
 
 from app.cache_policy import cache_hint
 from resolvers import product as r
-from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds, list_size
+from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds, cost, list_size
 
 
 @strawberry.type
@@ -67,7 +67,7 @@ class Product:
     images: list[Image] = strawberry.field(  # type: ignore[assignment]  # records as sources
         resolver=r.images,
         description="first: 1..10",
-        metadata=bounds(first=(1, 10)) | list_size(slicing="first") | cache_hint(300),
+        metadata=bounds(first=(1, 10)) | list_size(slicing="first") | cost(0) | cache_hint(300),
     )
     price: Money = strawberry.field(
         resolver=r.price, description="Critical (pricing service).", metadata=cache_hint(60)

@@ -26,7 +26,7 @@ class Query:
     )
     home: HomeScreen = strawberry.field(  # type: ignore[assignment]  # marker source
         resolver=home_resolvers.home, description="The composed home screen (mobile and web).",
-        metadata=cache_hint(300),
+        metadata=cost(0) | cache_hint(300),
     )
     product: Product | None = strawberry.field(
         resolver=search_resolvers.product, description="One product; null when it does not exist.",

@@ -12,7 +12,7 @@ from schema.product import Product
 @strawberry.type
 class ProductEdge:
     cursor: str
-    node: Product | None = strawberry.field(
+    node: Product | None = strawberry.field(  # type: ignore[assignment]  # views as sources
         resolver=r.edge_node,
         description="Null when the product could not be composed (its critical data failed).",
     )
