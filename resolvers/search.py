@@ -17,10 +17,18 @@ from resolvers.product import PageInfo
 SEARCH_PAGE_MAX = 50
 
 
-@dataclass(slots=True)
 class ProductEdge:
-    cursor: str
-    node: Outcome
+    __slots__ = ("_node", "cursor")
+
+    def __init__(self, cursor: str, node: Outcome) -> None:
+        self.cursor = cursor
+        self._node = node
+
+    @property
+    def node(self) -> ProductView | None:
+        """Null for an unknown id; the catalog's error when it failed."""
+        view: ProductView | None = compose.outcome_value(self._node)
+        return view
 
 
 @dataclass(slots=True)
@@ -67,7 +75,3 @@ async def search(
         edges, PageInfo(page.has_next_page, edges[-1].cursor if edges else None), total
     )
 
-
-def edge_node(root: ProductEdge) -> compose.ProductView | None:
-    node: compose.ProductView | None = compose.outcome_value(root.node)
-    return node

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import viewer as r
-from schema.common import DateTime, Money, bounds, list_size
+from schema.common import DateTime, Money, bounds, cost, list_size
 from schema.product import Product
 
 
 @strawberry.type
 class CartItem:
     product: Product | None = strawberry.field(
-        resolver=r.cart_item_product,
         description="Optional: null when the product could not be composed.",
+        metadata=cost(1),
     )
     product_id: strawberry.ID
     quantity: int

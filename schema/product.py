@@ -69,21 +69,19 @@ class Product:
         description="first: 1..10",
         metadata=bounds(first=(1, 10)) | list_size(slicing="first") | cost(0) | cache_hint(300),
     )
+    # Prepared for a whole list at once (resolvers/compose.py): read, not resolved.
     price: Money = strawberry.field(
-        resolver=r.price, description="Critical (pricing service).", metadata=cache_hint(60)
+        description="Critical (pricing service).", metadata=cost(1) | cache_hint(60)
     )
-    compare_at_price: Money | None = strawberry.field(
-        resolver=r.compare_at_price, metadata=cache_hint(60)
-    )
-    on_sale: bool = strawberry.field(resolver=r.on_sale, metadata=cache_hint(60))
+    compare_at_price: Money | None = strawberry.field(metadata=cost(1) | cache_hint(60))
+    on_sale: bool = strawberry.field(metadata=cache_hint(60))
     availability: Availability | None = strawberry.field(
-        resolver=r.availability,
         description="Optional component (inventory service). Never exposes exact stock counts.",
-        metadata=cache_hint(10),
+        metadata=cost(1) | cache_hint(10),
     )
     rating: RatingSummary | None = strawberry.field(
-        resolver=r.rating, description="Optional component (reviews service).",
-        metadata=cache_hint(120),
+        description="Optional component (reviews service).",
+        metadata=cost(1) | cache_hint(120),
     )
     reviews: ReviewConnection | None = strawberry.field(
         resolver=r.reviews,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import search as r
-from schema.common import PageInfo
+from schema.common import PageInfo, cost
 from schema.product import Product
 
 
 @strawberry.type
 class ProductEdge:
     cursor: str
-    node: Product | None = strawberry.field(  # type: ignore[assignment]  # views as sources
-        resolver=r.edge_node,
+    node: Product | None = strawberry.field(
         description="Null when the product could not be composed (its critical data failed).",
+        metadata=cost(1),
     )
 
 
