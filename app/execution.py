@@ -67,9 +67,23 @@ def shape(result: ExecutionResult, ctx: RequestContext) -> Outcome:
     outcome = Outcome(result.data)
     for error in result.errors or ():
         outcome.errors.append(_shape_error(error, ctx, outcome.degraded))
+        _drop_traceback(error)
     for component, state in outcome.degraded.items():
         metrics.DEGRADED.labels(component, state["reason"]).inc()
     return outcome
+
+
+def _drop_traceback(error: GraphQLError) -> None:
+    """Once shaped (and logged), an error's traceback only keeps its frames alive.
+
+    Those frames hold the executor, which holds the errors: a reference cycle per
+    failed field that only a full collection frees (long pauses under a failing
+    dependency: bench/results, deadline scenario).
+    """
+    error.__traceback__ = None
+    if error.original_error is not None:
+        error.original_error.__traceback__ = None
+        error.original_error.__context__ = None
 
 
 def _shape_error(

@@ -13,12 +13,7 @@ TOKEN = "demo-test-service-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture(scope="session")
-def demo_server() -> Iterator[DemoServer]:
-    server = DemoServer()
-    server.start()
-    yield server
-    server.stop()
+# `demo_server` (one DemoServer for the session) comes from tests/conftest.py.
 
 
 @pytest.fixture(scope="session")
