@@ -26,6 +26,15 @@ class Deadline:
         return time.monotonic() >= self.expires_at
 
 
+RESPONSE_RESERVE_MS = 10
+"""Kept back from the budget for shaping and sending the response after the last call."""
+
+
+def upstream_budget(budget_ms: int) -> int:
+    """The part of the request's budget upstream calls may use (a tenth at most is kept)."""
+    return budget_ms - min(RESPONSE_RESERVE_MS, budget_ms // 10)
+
+
 def budget_from_header(value: str | None, default_ms: int, max_ms: int) -> int:
     """The client's `X-Request-Timeout-Ms`, capped by the server's maximum.
 

@@ -24,7 +24,7 @@ from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
 from app.cost import actual_cost
-from app.deadline import Deadline, budget_from_header
+from app.deadline import Deadline, budget_from_header, upstream_budget
 from app.execution import Outcome, run
 from app.graphql_http import decode, negotiate
 from app.graphql_http.graphiql import graphiql_page
@@ -120,10 +120,12 @@ class GraphQLEndpoint:
         try:
             media_type = negotiate.response_media_type(accept)
             deadline = Deadline(
-                budget_from_header(
-                    request.headers.get("x-request-timeout-ms"),
-                    self.settings.default_timeout_ms,
-                    self.settings.max_timeout_ms,
+                upstream_budget(
+                    budget_from_header(
+                        request.headers.get("x-request-timeout-ms"),
+                        self.settings.default_timeout_ms,
+                        self.settings.max_timeout_ms,
+                    )
                 )
             )
             graphql_request = await self._decode(request)
