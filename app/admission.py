@@ -130,23 +130,27 @@ class Admission:
                 fragments[definition.name.value] = definition
         return Document(document_hash(query), node, operations, fragments)
 
-    def operation(
-        self, document: Document, operation_name: str | None, variables: Mapping[str, Any] | None
-    ) -> Operation:
-        """Select the operation, coerce its variables, check argument ranges and cost."""
+    @staticmethod
+    def select(document: Document, operation_name: str | None) -> OperationDefinitionNode:
+        """The operation the request names (or the only one)."""
         if operation_name:
             node = document.operations.get(operation_name)
             if node is None:
                 raise errors.RequestError(
                     errors.BAD_REQUEST, f"Unknown operation named '{operation_name}'.", 400
                 )
-        elif len(document.operations) == 1:
-            node = next(iter(document.operations.values()))
-        else:
-            raise errors.RequestError(
-                errors.BAD_REQUEST,
-                "The document has several operations: give operationName.", 400,
-            )
+            return node
+        if len(document.operations) == 1:
+            return next(iter(document.operations.values()))
+        raise errors.RequestError(
+            errors.BAD_REQUEST, "The document has several operations: give operationName.", 400
+        )
+
+    def operation(
+        self, document: Document, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> Operation:
+        """Select the operation, coerce its variables, check argument ranges and cost."""
+        node = self.select(document, operation_name)
         coerced = get_variable_values(
             self._schema, node.variable_definitions or (),
             dict(variables or {}), max_errors=10,

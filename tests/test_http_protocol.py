@@ -112,6 +112,11 @@ def test_mutation_over_get_is_405(client: Client, demo: Demo) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert code_of(response) == "BAD_REQUEST"
+    without_variables = client.http.get(
+        client.server.url, params={"query": operation("AddToCart")},
+        headers={"Apollo-Require-Preflight": "true"},
+    )
+    assert without_variables.status_code == 405, "the method is wrong before the variables are"
     assert demo.calls() == {}
 
 

@@ -137,6 +137,13 @@ class GraphQLEndpoint:
             resolved = await self._document(graphql_request)
             document = resolved.document
             state.document_hash = document.hash
+            if request.method == "GET" and self.admission.select(
+                document, graphql_request.operation_name
+            ).operation is not OperationType.QUERY:
+                raise errors.RequestError(
+                    errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
+                    headers={"allow": "POST"},
+                )
             operation = self.admission.operation(
                 document, graphql_request.operation_name, graphql_request.variables
             )
@@ -144,11 +151,6 @@ class GraphQLEndpoint:
             if request.method == "GET" and resolved.persisted:
                 state.operation = operation
                 state.if_none_match = request.headers.get("if-none-match")
-            if request.method == "GET" and operation.kind is not OperationType.QUERY:
-                raise errors.RequestError(
-                    errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
-                    headers={"allow": "POST"},
-                )
             identity = await self._spend(request, operation, state)
             trace = TraceContext.from_header(request.headers.get("traceparent"))
             state.trace_id = trace.trace_id
