@@ -10,6 +10,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -18,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from app import logs, metrics
 from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
+from app.header_limit import HeaderLimit
 from app.readiness import Readiness
 from app.redis_client import connect
 from app.settings import Settings, load_settings
@@ -70,7 +72,11 @@ def create_app(settings: Settings) -> Starlette:
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql"))
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(HeaderLimit, max_bytes=settings.max_header_bytes)],
+    )
 
 
 def _freeze_startup_objects() -> None:

@@ -77,6 +77,7 @@ class Settings(BaseModel):
     graphiql: bool | None = None
     max_in_flight: int = Field(default=1024, ge=1, le=1_000_000)
     max_body_bytes: int = Field(default=1_048_576, ge=256, le=1_073_741_824)
+    max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=3600)
     document_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
     redis_key_prefix: str = Field(default="bff:", max_length=64)

@@ -298,6 +298,14 @@ def test_body_over_the_limit_is_413(demo_server: DemoServer, demo: Demo) -> None
         server.stop()
 
 
+def test_oversized_headers_are_431(client: Client) -> None:
+    response = client.post("{ home { promotions { id } } }", headers={"X-Big": "a" * 70_000})
+    assert response.status_code == 431
+    assert code_of(response) == "BAD_REQUEST"
+    assert response.headers["x-request-id"]
+    still_serving(client)
+
+
 def test_load_shedding_answers_503_at_once(demo_server: DemoServer, demo: Demo) -> None:
     server = start_bff(demo_server, max_in_flight=1)
     try:
