@@ -11,6 +11,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -27,6 +28,11 @@ from app.upstream import UpstreamClient
 from schema import build_schema
 
 log = logging.getLogger("bff.server")
+
+CORS_REQUEST_HEADERS = (
+    "content-type", "authorization", "apollo-require-preflight", "x-apollo-operation-name",
+    "x-requested-with", "x-request-id", "x-request-timeout-ms", "traceparent", "if-none-match",
+)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -72,11 +78,20 @@ def create_app(settings: Settings) -> Starlette:
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql"))
-    return Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        middleware=[Middleware(HeaderLimit, max_bytes=settings.max_header_bytes)],
-    )
+    middleware = [Middleware(HeaderLimit, max_bytes=settings.max_header_bytes)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=list(CORS_REQUEST_HEADERS),
+                allow_credentials=True,  # the web SPA's bff_session cookie
+                expose_headers=["x-request-id", "etag", "retry-after"],
+                max_age=600,
+            )
+        )
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _freeze_startup_objects() -> None:

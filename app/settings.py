@@ -78,6 +78,7 @@ class Settings(BaseModel):
     max_in_flight: int = Field(default=1024, ge=1, le=1_000_000)
     max_body_bytes: int = Field(default=1_048_576, ge=256, le=1_073_741_824)
     max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+    cors_origins: tuple[str, ...] = ()
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=3600)
     document_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
     redis_key_prefix: str = Field(default="bff:", max_length=64)
@@ -120,6 +121,17 @@ class Settings(BaseModel):
         except RedisUrlError as exc:
             raise ValueError(str(exc)) from None
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """Comma-separated origins (`https://shop.example`), each a scheme and a host."""
+        if isinstance(value, str):
+            value = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        for origin in value or ():
+            if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+                raise ValueError(f"{origin!r} is not an origin like https://shop.example")
+        return tuple(value or ())
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

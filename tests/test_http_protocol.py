@@ -298,6 +298,31 @@ def test_body_over_the_limit_is_413(demo_server: DemoServer, demo: Demo) -> None
         server.stop()
 
 
+def test_cross_origin_only_for_configured_origins(
+    demo_server: DemoServer, client: Client
+) -> None:
+    preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type, authorization"}
+    default = client.http.options(client.server.url, headers=preflight)
+    assert "access-control-allow-origin" not in default.headers  # same-origin by default
+    server = start_bff(demo_server, cors_origins="https://shop.example")
+    try:
+        with httpx.Client(timeout=5) as http:
+            allowed = http.options(server.url, headers=preflight)
+            assert allowed.status_code == 200
+            assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+            assert allowed.headers["access-control-allow-credentials"] == "true"
+            other = http.options(server.url, headers={**preflight,
+                                                      "Origin": "https://evil.example"})
+            assert other.headers.get("access-control-allow-origin") != "https://evil.example"
+            actual = http.post(server.url, json={"query": "{ home { promotions { id } } }"},
+                               headers={"Origin": "https://shop.example"})
+            assert actual.headers["access-control-allow-origin"] == "https://shop.example"
+            assert "x-request-id" in actual.headers["access-control-expose-headers"]
+    finally:
+        server.stop()
+
+
 def test_oversized_headers_are_431(client: Client) -> None:
     response = client.post("{ home { promotions { id } } }", headers={"X-Big": "a" * 70_000})
     assert response.status_code == 431

@@ -43,6 +43,9 @@ def test_defaults_are_the_running_md_ones() -> None:
         ({"BFF_ENV": "production", "BFF_JWT_SECRET": "x"}, "BFF_SERVICE_TOKEN"),
         ({"BFF_ENV": "production", "BFF_SERVICE_TOKEN": "x"}, "BFF_JWT_SECRET"),
         ({"BFF_JWT_SECRET_FILE": "/nonexistent/secret"}, "BFF_JWT_SECRET_FILE"),
+        ({"BFF_CORS_ORIGINS": "shop.example"}, "BFF_CORS_ORIGINS"),
+        ({"BFF_TRUSTED_PROXIES": "10.0.0.0/33"}, "BFF_TRUSTED_PROXIES"),
+        ({"BFF_RATE_LIMIT_MAX_COST": "100"}, "BFF_RATE_LIMIT_RESTORE_RATE"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:
