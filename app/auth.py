@@ -1,25 +1,70 @@
 """Identity: who the request is for, from a bearer token or the `bff_session` cookie.
 
 A token that is present but invalid is refused (401), never read as anonymous.
+Keys: HS256 with `BFF_JWT_SECRET`; RS256/ES256 (and PS256) with the PEM in
+`BFF_JWT_PUBLIC_KEY_FILE` or the key of the token's `kid` in the JWKS of
+`BFF_JWT_JWKS_FILE`. The algorithm is chosen by the key, never by the token
+alone (no `none`, no HS256 with a public key).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from app import errors
-from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 SESSION_COOKIE = "bff_session"
+ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+
+
+def load_verification_keys(path: str) -> dict[str | None, Any]:
+    """Public keys by `kid` (None: the one key of a PEM file) from a PEM or JWKS file."""
+    text = Path(path).read_text(encoding="utf-8").strip()
+    if text.startswith("{"):
+        try:
+            jwks = jwt.PyJWKSet.from_dict(json.loads(text))
+        except (json.JSONDecodeError, jwt.PyJWTError) as exc:
+            raise ValueError(f"not a usable JWKS: {exc}") from None
+        return {key.key_id: key.key for key in jwks.keys}
+    try:
+        return {None: load_pem_public_key(text.encode())}
+    except ValueError as exc:
+        raise ValueError(f"not a PEM public key: {exc}") from None
 
 
 class Authenticator:
-    """Verifies user tokens (HS256 with `BFF_JWT_SECRET`, plus `iss`/`aud` when configured)."""
+    """Verifies user tokens against the configured keys, plus `iss`/`aud` when configured."""
 
     def __init__(self, settings: Settings) -> None:
-        self._secret = settings.jwt_secret or ""
+        self._secret = settings.jwt_secret or None
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
+        self._public: dict[str | None, Any] = {}
+        for path in (settings.jwt_public_key_file, settings.jwt_jwks_file):
+            if path:
+                self._public.update(load_verification_keys(path))
+
+    def _key_for(self, token: str) -> tuple[Any, list[str]]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise _refuse("The token is not valid.") from None
+        algorithm = header.get("alg")
+        if algorithm == "HS256" and self._secret:
+            return self._secret, ["HS256"]
+        if algorithm in ASYMMETRIC:
+            key = self._public.get(header.get("kid")) or self._public.get(None)
+            if key is not None:
+                return key, [algorithm]
+        raise _refuse("The token is not signed with a key this server trusts.")
 
     def token_from(self, authorization: str | None, cookie: str | None) -> str | None:
         if authorization:
@@ -34,18 +79,19 @@ class Authenticator:
         if token is None:
             return None
         options = {"require": ["sub", "exp"], "verify_aud": self._audience is not None}
+        key, algorithms = self._key_for(token)
         try:
             claims = jwt.decode(
                 token,
-                self._secret,
-                algorithms=["HS256"],
+                key,
+                algorithms=algorithms,
                 issuer=self._issuer,
                 audience=self._audience,
                 options=options,  # type: ignore[arg-type]
             )
         except jwt.ExpiredSignatureError:
             raise _refuse("The token has expired.") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, TypeError):  # key of another type: not ours
             raise _refuse("The token is not valid.") from None
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:

@@ -72,6 +72,8 @@ class Settings(BaseModel):
     jwt_secret: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+    jwt_public_key_file: str | None = None
+    jwt_jwks_file: str | None = None
     log_format: Literal["json", "console"] | None = None
     introspection: bool | None = None
     graphiql: bool | None = None
@@ -122,6 +124,20 @@ class Settings(BaseModel):
             raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("jwt_public_key_file", "jwt_jwks_file")
+    @classmethod
+    def _readable_key(cls, value: str | None) -> str | None:
+        """A key file that can be read and used (PEM public key, or a JWKS document)."""
+        if not value:
+            return None
+        from app.auth import load_verification_keys
+
+        try:
+            load_verification_keys(value)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot use {value!r}: {exc}") from None
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
@@ -169,8 +185,11 @@ class Settings(BaseModel):
         if self.env == "production":
             if not self.service_token:
                 raise ValueError("BFF_SERVICE_TOKEN is required when BFF_ENV=production")
-            if not self.jwt_secret:
-                raise ValueError("BFF_JWT_SECRET is required when BFF_ENV=production")
+            if not (self.jwt_secret or self.jwt_public_key_file or self.jwt_jwks_file):
+                raise ValueError(
+                    "BFF_JWT_SECRET (or BFF_JWT_PUBLIC_KEY_FILE / BFF_JWT_JWKS_FILE) is required "
+                    "when BFF_ENV=production"
+                )
         else:
             self.service_token = self.service_token or DEV_SERVICE_TOKEN
             self.jwt_secret = self.jwt_secret or DEV_SECRET

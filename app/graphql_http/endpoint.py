@@ -158,6 +158,14 @@ class GraphQLEndpoint:
             await self._account(operation, outcome, identity, state)
         except errors.RequestError as refusal:
             return self._refusal(refusal, media_type, state)
+        except Exception:
+            # A bug outside execution (execution masks its own): a coded 500, details logged.
+            log.exception("unexpected error handling a request",
+                          extra={"request_id": state.request_id})
+            return self._refusal(
+                errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.", 500),
+                media_type, state,
+            )
         return self._respond(outcome, media_type, state)
 
     async def _decode(self, request: Request) -> decode.GraphQLRequest:
