@@ -9,7 +9,7 @@ import signal
 import sys
 
 from app import logs
-from app.settings import SERVICES, Settings, SettingsError, load_settings
+from app.settings import SERVICES, Settings, SettingsError, load_settings, unused_variables
 
 log = logging.getLogger("bff.cli")
 
@@ -51,6 +51,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"bff: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.effective_log_format)
+    for problem in unused_variables():
+        log.warning(problem)
     demo = None
     if settings.embedded_upstreams:
         from demo.server import DemoServer
@@ -60,7 +62,10 @@ def serve(args: argparse.Namespace) -> int:
         for service in SERVICES:
             os.environ[f"BFF_UPSTREAM_{service.upper()}_URL"] = demo.url_for(service)
         log.warning(
-            "no BFF_UPSTREAM_*_URL set: serving the embedded demo upstreams at %s", demo.base_url
+            "no BFF_UPSTREAM_*_URL set: serving the embedded demo upstreams at %s%s",
+            demo.base_url,
+            " (BFF_ENV=production: demo data, not your services)" if settings.is_production
+            else "",
         )
     if not settings.redis_url:
         log.warning("no BFF_REDIS_URL set: in-memory stores, valid for a single instance only")

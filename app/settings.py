@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -242,6 +243,29 @@ class Settings(BaseModel):
 
 _UPSTREAM_FIELDS = ("url", "timeout_ms", "max_concurrency", "max_batch")
 _TOP_FIELDS = tuple(name for name in Settings.model_fields if name != "upstreams")
+# Named by RUNNING.md for capabilities this version does not have yet.
+_NOT_YET = re.compile(
+    r"^BFF_(HEDGING|RESPONSE_CACHE|BREAKER_(MIN_CALLS|FAILURE_RATE|OPEN_MS)|OTLP_ENDPOINT"
+    r"|ENTITY_CACHE_STALE_S|ENTITY_CACHE_[A-Z]+_TTL_S)$"
+)
+
+
+def unused_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """`BFF_*` variables this server does not read, each with why: said at start-up, so a
+    typo or a setting of a later version does not pass for configuration."""
+    env = os.environ if environ is None else environ
+    known = {f"BFF_{name.upper()}" for name in _TOP_FIELDS}
+    known |= {f"BFF_{name}_FILE" for name in SECRET_SETTINGS}
+    known |= {f"BFF_UPSTREAM_{s.upper()}_{f.upper()}" for s in SERVICES for f in _UPSTREAM_FIELDS}
+    found = []
+    for name in sorted(env):
+        if not name.startswith("BFF_") or name in known:
+            continue
+        if _NOT_YET.match(name):
+            found.append(f"{name} is not supported by this version yet; ignored")
+        else:
+            found.append(f"{name} is not a setting of this server; ignored (a typo?)")
+    return found
 
 
 def _read_secret(environ: Mapping[str, str], key: str) -> str | None:

@@ -56,7 +56,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) 
 
 def test_serve_embedded_default_then_sigterm_exits_zero() -> None:
     port = free_port()
-    with running([BFF, "serve", "--port", str(port)], clean_env()) as process:
+    with running([BFF, "serve", "--port", str(port)], clean_env(BFF_MAX_COSTS="9")) as process:
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/readyz", process)
         body = httpx.post(f"{base}/graphql", json={"query": "{ product(id: \"p0001\") "
@@ -68,6 +68,7 @@ def test_serve_embedded_default_then_sigterm_exits_zero() -> None:
         stderr = process.stderr.read().decode() if process.stderr else ""
         assert "embedded demo upstreams" in stderr
         assert "in-memory stores" in stderr
+        assert "BFF_MAX_COSTS is not a setting of this server" in stderr
 
 
 def test_serve_refuses_bad_settings_naming_the_variable() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import SettingsError, load_settings
+from app.settings import SettingsError, load_settings, unused_variables
 
 URLS = {f"BFF_UPSTREAM_{n}_URL": f"http://127.0.0.1:9/{n.lower()}" for n in (
     "USERS", "CATALOG", "PRICING", "INVENTORY", "REVIEWS", "RECOMMENDATIONS", "CART",
@@ -59,6 +59,17 @@ def test_secret_from_file_is_stripped(tmp_path: Path) -> None:
     secret.write_text("  s3cret-value\n")
     settings = load_settings({"BFF_JWT_SECRET_FILE": str(secret)})
     assert settings.jwt_secret == "s3cret-value"
+
+
+def test_unused_variables_are_named_with_the_reason() -> None:
+    environ = {"BFF_PORT": "1", "BFF_JWT_SECRET_FILE": "x", "BFF_UPSTREAM_CART_TIMEOUT_MS": "5",
+               "BFF_HEDGING": "on", "BFF_ENTITY_CACHE_CATALOG_TTL_S": "5",
+               "BFF_MAX_COSTS": "5", "PATH": "/bin"}
+    assert unused_variables(environ) == [
+        "BFF_ENTITY_CACHE_CATALOG_TTL_S is not supported by this version yet; ignored",
+        "BFF_HEDGING is not supported by this version yet; ignored",
+        "BFF_MAX_COSTS is not a setting of this server; ignored (a typo?)",
+    ]
 
 
 def test_every_upstream_url_points_at_the_service() -> None:
