@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 
 from app import logs
 from app.settings import SERVICES, Settings, SettingsError, load_settings, unused_variables
@@ -69,11 +71,18 @@ def serve(args: argparse.Namespace) -> int:
         )
     if not settings.redis_url:
         log.warning("no BFF_REDIS_URL set: in-memory stores, valid for a single instance only")
+    metrics_dir = None
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers share their metrics through files, so a scrape sees them all.
+        metrics_dir = tempfile.mkdtemp(prefix="bff-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
         _run_uvicorn(settings)
     finally:
         if demo is not None:
             demo.stop()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

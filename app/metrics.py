@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -48,7 +60,8 @@ REJECTED = Counter(
 )
 IN_FLIGHT = Gauge(
     "bff_in_flight_requests",
-    "/graphql requests in flight in this process.",
+    "/graphql requests in flight (summed over live workers).",
+    multiprocess_mode="livesum",
     registry=REGISTRY,
 )
 QUERY_COST = Histogram(
@@ -68,3 +81,13 @@ PERSISTED_QUERIES = Counter(
     ["result"],
     registry=REGISTRY,
 )
+
+
+def exposition() -> tuple[bytes, str]:
+    """The /metrics body: this process's metrics, or every worker's when `bff serve
+    --workers N` runs them in prometheus_client's multiprocess mode."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -92,10 +92,14 @@ def test_demo_upstreams_alone_and_a_bff_pointed_at_them() -> None:
         env = clean_env(**urls, BFF_PORT=str(bff_port), BFF_LOG_FORMAT="json")
         with running([BFF, "serve", "--workers", "2"], env) as bff:
             wait_ready(f"http://127.0.0.1:{bff_port}/readyz", bff)
-            for _ in range(4):
+            for _ in range(20):
                 body = httpx.post(f"http://127.0.0.1:{bff_port}/graphql",
                                   json={"query": "{ home { promotions { id } } }"}).json()
                 assert body["data"]["home"]["promotions"]
+            scraped = httpx.get(f"http://127.0.0.1:{bff_port}/metrics").text
+            served = sum(float(line.rsplit(" ", 1)[1]) for line in scraped.splitlines()
+                         if line.startswith("bff_requests_total{"))
+            assert served == 20, "one scrape counts every worker's requests"
             os.kill(bff.pid, signal.SIGTERM)
             assert bff.wait(15) == 0
             logs = bff.stderr.read().decode() if bff.stderr else ""
