@@ -17,9 +17,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app import logs, metrics
+from app.edge import Edge
 from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
-from app.header_limit import HeaderLimit
 from app.readiness import Readiness
 from app.redis_client import connect
 from app.settings import Settings, load_settings
@@ -78,7 +78,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql"))
-    middleware = [Middleware(HeaderLimit, max_bytes=settings.max_header_bytes)]
+    middleware = [Middleware(Edge, max_header_bytes=settings.max_header_bytes)]
     if settings.cors_origins:
         middleware.append(
             Middleware(

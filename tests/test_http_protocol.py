@@ -250,6 +250,11 @@ def test_request_id_on_every_response(client: Client) -> None:
     hostile = client.post("{ home { promotions { id } } }",
                           headers={"X-Request-Id": "x" * 500})
     assert hostile.headers["x-request-id"] != "x" * 500
+    base = client.server.base_url
+    for path in ("/healthz", "/readyz", "/metrics", "/nowhere", "/graphiql/static/LICENSES.txt"):
+        other = client.http.get(base + path, headers={"X-Request-Id": "edge-7"})
+        assert other.headers["x-request-id"] == "edge-7", path
+    assert client.http.get(base + "/healthz").headers["x-request-id"]
 
 
 def test_invalid_or_expired_tokens_are_401(client: Client, demo: Demo) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -19,7 +17,7 @@ from graphql import GraphQLSchema, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app import cache_policy, errors, metrics
+from app import cache_policy, edge, errors, metrics
 from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
@@ -45,7 +43,6 @@ from persisted_queries.resolver import Resolved
 
 log = logging.getLogger("bff.request")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight", "x-requested-with")
 ANONYMOUS = "anonymous"
 # Refusals counted in bff_rejected_total (RUNNING.md): limits, throttling, load shedding.
@@ -87,7 +84,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
-        request_id = _request_id(request.headers.get("x-request-id"))
+        request_id = edge.request_id(request.headers.get("x-request-id"))
         accept = request.headers.get("accept")
         if (
             request.method == "GET"
@@ -409,13 +406,6 @@ def _rate_limiter(settings: Settings, redis: Any | None) -> RateLimiter | None:
         if redis is not None else MemoryBuckets(capacity, rate)
     )
     return RateLimiter(buckets, capacity, rate, settings.rate_limit_fail_open)
-
-
-def _request_id(value: str | None) -> str:
-    """The client's X-Request-Id when it is sane, else a new one."""
-    if value and _REQUEST_ID.match(value):
-        return value
-    return uuid.uuid4().hex
 
 
 def _user_hash(user_id: str | None) -> str | None:
