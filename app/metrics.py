@@ -70,6 +70,13 @@ QUERY_COST = Histogram(
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000),
     registry=REGISTRY,
 )
+BREAKER_STATE = Gauge(
+    "bff_circuit_breaker_state",
+    "Circuit breaker per component: 0 closed, 1 open, 2 half-open.",
+    ["component"],
+    multiprocess_mode="max",
+    registry=REGISTRY,
+)
 RATE_LIMIT_ERRORS = Counter(
     "bff_rate_limit_store_errors_total",
     "Rate-limit decisions taken without the store (Redis failed or was too slow).",

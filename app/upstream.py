@@ -1,7 +1,8 @@
 """The one way the BFF talks to a downstream service.
 
 Every call: times out at min(per-service timeout, the request's remaining
-budget), carries the UPSTREAMS.md headers, passes a per-service bulkhead, is
+budget), carries the UPSTREAMS.md headers, passes a per-service bulkhead and
+circuit breaker, is
 counted and timed, and turns every failure into a `DependencyError` that
 names the component and never the host.
 """
@@ -23,6 +24,7 @@ from httpx_aiohttp import AiohttpTransport
 from pydantic import TypeAdapter, ValidationError
 
 from app import errors, metrics
+from app.breaker import Breaker
 from app.deadline import Deadline
 from app.settings import Settings, UpstreamSettings
 from app.tracecontext import TraceContext
@@ -86,6 +88,11 @@ class UpstreamClient:
         self._settings = settings
         self._services: dict[str, UpstreamSettings] = settings.upstreams
         self._bulkheads = {name: Bulkhead(s.max_concurrency) for name, s in self._services.items()}
+        self._breakers = {
+            name: Breaker(name, settings.breaker_min_calls, settings.breaker_failure_rate,
+                          settings.breaker_open_ms / 1000.0)
+            for name in self._services
+        }
         self._token = f"Bearer {settings.service_token}"
         limits = httpx.Limits(max_connections=512, max_keepalive_connections=256)
         self._http = httpx.AsyncClient(
@@ -137,6 +144,9 @@ class UpstreamClient:
             raise self._fail(scope, component, ids, started, errors.DEADLINE_EXCEEDED, "no budget")
         if bulkhead.in_flight >= bulkhead.limit:
             raise self._fail(scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, "full")
+        breaker = self._breakers[component]
+        if not breaker.allow():
+            raise self._fail(scope, component, ids, started, errors.CIRCUIT_OPEN, "open")
         service_timeout = service.timeout_ms / 1000.0
         deadline_bound = remaining < service_timeout
         request_headers = {
@@ -154,6 +164,7 @@ class UpstreamClient:
         if content is not None:
             request_headers["content-type"] = "application/json"
         bulkhead.in_flight += 1
+        verdict: bool | None = None  # did the service fail? None: no verdict (our deadline)
         try:
             async with asyncio.timeout(min(service_timeout, remaining)):
                 response = await self._http.request(
@@ -163,16 +174,23 @@ class UpstreamClient:
                     content=content,
                     headers=request_headers,
                 )
+            status = response.status_code
+            verdict = status not in expect
         except TimeoutError:
             code = errors.DEADLINE_EXCEEDED if deadline_bound else errors.DEPENDENCY_TIMEOUT
+            verdict = True if code == errors.DEPENDENCY_TIMEOUT else None
             raise self._fail(scope, component, ids, started, code, "timed out") from None
         except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
+            verdict = True
             raise self._fail(
                 scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, type(exc).__name__
             ) from None
         finally:
             bulkhead.in_flight -= 1
-        status = response.status_code
+            if verdict is None:
+                breaker.release_probe()
+            else:
+                breaker.record(verdict)
         if status in expect:
             self._record(scope, component, ids, started, "ok")
             return UpstreamResponse(status, response.content)

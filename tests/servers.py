@@ -48,8 +48,14 @@ class BffServer:
 
 
 def start_bff(demo: DemoServer, **settings: Any) -> BffServer:
-    """A BFF pointed at the demo upstreams, with settings overridden by keyword."""
+    """A BFF pointed at the demo upstreams, with settings overridden by keyword.
+
+    Its circuit breakers open only after 100,000 calls unless a test asks
+    otherwise: a server shared by many fault tests must not carry one test's
+    failures into the next (tests/test_breaker.py tests the breaker itself).
+    """
     environ = {key: value for key, value in demo.upstream_env().items()}
+    settings.setdefault("breaker_min_calls", 100_000)
     return BffServer(create_app(load_settings(environ, **settings))).start()
 
 
