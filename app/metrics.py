@@ -70,6 +70,12 @@ QUERY_COST = Histogram(
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000),
     registry=REGISTRY,
 )
+HEDGES = Counter(
+    "bff_upstream_hedges_total",
+    "Second attempts sent for reads slower than their service's recent p95.",
+    ["component"],
+    registry=REGISTRY,
+)
 BREAKER_STATE = Gauge(
     "bff_circuit_breaker_state",
     "Circuit breaker per component: 0 closed, 1 open, 2 half-open.",

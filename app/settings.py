@@ -82,6 +82,7 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=256, le=1_073_741_824)
     max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     cors_origins: tuple[str, ...] = ()
+    hedging: Literal["on", "off"] = "off"
     breaker_min_calls: int = Field(default=20, ge=1, le=100_000)
     breaker_failure_rate: float = Field(default=0.5, gt=0, le=1)
     breaker_open_ms: int = Field(default=5000, ge=1, le=3_600_000)
@@ -248,7 +249,7 @@ _UPSTREAM_FIELDS = ("url", "timeout_ms", "max_concurrency", "max_batch")
 _TOP_FIELDS = tuple(name for name in Settings.model_fields if name != "upstreams")
 # Named by RUNNING.md for capabilities this version does not have yet.
 _NOT_YET = re.compile(
-    r"^BFF_(HEDGING|RESPONSE_CACHE|OTLP_ENDPOINT"
+    r"^BFF_(RESPONSE_CACHE|OTLP_ENDPOINT"
     r"|ENTITY_CACHE_STALE_S|ENTITY_CACHE_[A-Z]+_TTL_S)$"
 )
 

@@ -10,9 +10,11 @@ names the component and never the host.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -34,6 +36,8 @@ T = TypeVar("T")
 log = logging.getLogger("bff.upstream")
 
 _UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
+CANCELLED = "cancelled"
+"""Outcome of an attempt abandoned by the BFF itself (the slower of a hedged pair)."""
 _OK = frozenset({200})
 
 
@@ -88,6 +92,8 @@ class UpstreamClient:
         self._settings = settings
         self._services: dict[str, UpstreamSettings] = settings.upstreams
         self._bulkheads = {name: Bulkhead(s.max_concurrency) for name, s in self._services.items()}
+        self._hedging = settings.hedging == "on"
+        self._latency = {name: RecentLatency() for name in self._services}
         self._breakers = {
             name: Breaker(name, settings.breaker_min_calls, settings.breaker_failure_rate,
                           settings.breaker_open_ms / 1000.0)
@@ -135,7 +141,36 @@ class UpstreamClient:
         ids: Sequence[str] | None = None,
         expect: frozenset[int] = _OK,
     ) -> UpstreamResponse:
-        """Send one request; statuses outside `expect` become dependency errors."""
+        """Send one request; statuses outside `expect` become dependency errors.
+
+        With hedging on, a read that has not answered by the service's recent
+        p95 gets one identical second attempt; the first good answer wins and
+        the other attempt is cancelled. Writes are never hedged (nor retried).
+        """
+        attempt = functools.partial(
+            self._attempt, component, method, path, scope, params=params, json=json,
+            headers=headers, ids=ids, expect=expect,
+        )
+        if not self._hedging or method != "GET":
+            return await attempt()
+        delay = self._latency[component].hedge_delay_s()
+        if delay is None or delay >= scope.deadline.remaining_s() - HEDGE_MIN_LEFT_S:
+            return await attempt()
+        return await _hedged(attempt, delay, lambda: metrics.HEDGES.labels(component).inc())
+
+    async def _attempt(
+        self,
+        component: str,
+        method: str,
+        path: str,
+        scope: CallScope,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ids: Sequence[str] | None = None,
+        expect: frozenset[int] = _OK,
+    ) -> UpstreamResponse:
         service = self._services[component]
         bulkhead = self._bulkheads[component]
         started = time.monotonic()
@@ -185,6 +220,9 @@ class UpstreamClient:
             raise self._fail(
                 scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, type(exc).__name__
             ) from None
+        except asyncio.CancelledError:  # a hedge's loser: attempted, so counted
+            self._record(scope, component, ids, started, CANCELLED)
+            raise
         finally:
             bulkhead.in_flight -= 1
             if verdict is None:
@@ -193,6 +231,7 @@ class UpstreamClient:
                 breaker.record(verdict)
         if status in expect:
             self._record(scope, component, ids, started, "ok")
+            self._latency[component].add(time.monotonic() - started)
             return UpstreamResponse(status, response.content)
         code = (
             errors.DEPENDENCY_UNAVAILABLE
@@ -239,6 +278,70 @@ class UpstreamClient:
                    "detail": detail},
         )
         return errors.DependencyError(component, code, detail)
+
+
+HEDGE_MIN_LEFT_S = 0.005
+HEDGE_FLOOR_S = 0.005
+HEDGE_MIN_SAMPLES = 20
+
+
+class RecentLatency:
+    """A service's recent successful call durations (per process: instance health)."""
+
+    __slots__ = ("_calls", "_delay", "_samples")
+
+    def __init__(self) -> None:
+        self._samples: deque[float] = deque(maxlen=200)
+        self._calls = 0
+        self._delay: float | None = None
+
+    def add(self, seconds: float) -> None:
+        self._samples.append(seconds)
+        self._calls += 1
+        if self._calls % 20 == 0:
+            self._delay = None
+
+    def hedge_delay_s(self) -> float | None:
+        """The p95 of recent calls (recomputed every 20 calls); None before enough samples."""
+        if len(self._samples) < HEDGE_MIN_SAMPLES:
+            return None
+        if self._delay is None:
+            ordered = sorted(self._samples)
+            self._delay = max(HEDGE_FLOOR_S, ordered[int(len(ordered) * 0.95) - 1])
+        return self._delay
+
+
+async def _hedged(
+    attempt: Callable[[], Awaitable[UpstreamResponse]], delay: float,
+    on_hedge: Callable[[], None],
+) -> UpstreamResponse:
+    first = asyncio.ensure_future(attempt())
+    pending: set[asyncio.Future[UpstreamResponse]] = {first}
+    try:
+        done, pending = await asyncio.wait(pending, timeout=delay)
+        if done:
+            return first.result()
+        on_hedge()
+        pending.add(asyncio.ensure_future(attempt()))
+        failure: BaseException | None = None
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                error = finished.exception()
+                if error is None:
+                    return finished.result()
+                failure = failure or error
+        assert failure is not None
+        raise failure
+    finally:
+        for task in pending:
+            task.cancel()
+            task.add_done_callback(_retrieve)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def decode(component: str, shape: TypeAdapter[T], content: bytes) -> T:

@@ -63,12 +63,12 @@ def test_secret_from_file_is_stripped(tmp_path: Path) -> None:
 
 def test_unused_variables_are_named_with_the_reason() -> None:
     environ = {"BFF_PORT": "1", "BFF_JWT_SECRET_FILE": "x", "BFF_UPSTREAM_CART_TIMEOUT_MS": "5",
-               "BFF_HEDGING": "on", "BFF_ENTITY_CACHE_CATALOG_TTL_S": "5",
+               "BFF_RESPONSE_CACHE": "on", "BFF_ENTITY_CACHE_CATALOG_TTL_S": "5",
                "BFF_MAX_COSTS": "5", "PATH": "/bin"}
     assert unused_variables(environ) == [
         "BFF_ENTITY_CACHE_CATALOG_TTL_S is not supported by this version yet; ignored",
-        "BFF_HEDGING is not supported by this version yet; ignored",
         "BFF_MAX_COSTS is not a setting of this server; ignored (a typo?)",
+        "BFF_RESPONSE_CACHE is not supported by this version yet; ignored",
     ]
 
 
