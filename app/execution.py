@@ -31,10 +31,6 @@ class Outcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     degraded: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    @property
-    def complete(self) -> bool:
-        return not self.errors
-
 
 async def run(
     schema: GraphQLSchema, operation: Operation, raw_variables: dict[str, Any] | None,

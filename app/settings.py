@@ -236,14 +236,6 @@ class Settings(BaseModel):
     def effective_log_format(self) -> str:
         return self.log_format or ("json" if self.is_production else "console")
 
-    def with_upstream_urls(self, urls: Mapping[str, str]) -> Settings:
-        """A copy pointing every service at the given base URLs (the embedded default)."""
-        upstreams = {
-            name: self.upstreams[name].model_copy(update={"url": urls[name].rstrip("/")})
-            for name in SERVICES
-        }
-        return self.model_copy(update={"upstreams": upstreams})
-
 
 _UPSTREAM_FIELDS = ("url", "timeout_ms", "max_concurrency", "max_batch")
 _TOP_FIELDS = tuple(name for name in Settings.model_fields if name != "upstreams")

@@ -89,7 +89,6 @@ class UpstreamClient:
     """
 
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
         self._services: dict[str, UpstreamSettings] = settings.upstreams
         self._bulkheads = {name: Bulkhead(s.max_concurrency) for name, s in self._services.items()}
         self._hedging = settings.hedging == "on"
