@@ -146,9 +146,12 @@ class UpstreamClient:
         p95 gets one identical second attempt; the first good answer wins and
         the other attempt is cancelled. Writes are never hedged (nor retried).
         """
+        service_url = self._services[component].url
+        url = f"{service_url}{path}?{urlencode(params, safe=',')}" if params \
+            else f"{service_url}{path}"
+        content = orjson.dumps(json) if json is not None else None
         attempt = functools.partial(
-            self._attempt, component, method, path, scope, params=params, json=json,
-            headers=headers, ids=ids, expect=expect,
+            self._attempt, component, method, url, scope, content, headers, ids, expect
         )
         if not self._hedging or method != "GET":
             return await attempt()
@@ -161,15 +164,14 @@ class UpstreamClient:
         self,
         component: str,
         method: str,
-        path: str,
+        url: str,
         scope: CallScope,
-        *,
-        params: Mapping[str, str] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        ids: Sequence[str] | None = None,
-        expect: frozenset[int] = _OK,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        ids: Sequence[str] | None,
+        expect: frozenset[int],
     ) -> UpstreamResponse:
+        """One attempt: budget, bulkhead and breaker checks, the call, its verdict."""
         service = self._services[component]
         bulkhead = self._bulkheads[component]
         started = time.monotonic()
@@ -194,7 +196,6 @@ class UpstreamClient:
             request_headers["x-user-id"] = scope.user_id
         if headers:
             request_headers.update(headers)
-        content = orjson.dumps(json) if json is not None else None
         if content is not None:
             request_headers["content-type"] = "application/json"
         bulkhead.in_flight += 1
@@ -202,11 +203,7 @@ class UpstreamClient:
         try:
             async with asyncio.timeout(min(service_timeout, remaining)):
                 response = await self._http.request(
-                    method,
-                    f"{service.url}{path}?{urlencode(params, safe=',')}" if params
-                    else f"{service.url}{path}",
-                    content=content,
-                    headers=request_headers,
+                    method, url, content=content, headers=request_headers
                 )
             status = response.status_code
             verdict = status not in expect
