@@ -194,37 +194,32 @@ def analyse(
 
 
 def check_bounds(definition: Any, values: Mapping[str, Any]) -> None:
-    """Refuse argument (or input field) values outside their declared ranges, recursively."""
-    bounds = metadata(definition).get("bounds")
+    """Refuse argument values outside their declared ranges, and input-object fields'."""
+    bounds = metadata(definition).get("bounds") or {}
     for name, value in values.items():
-        if bounds and name in bounds and value is not None:
-            low, high = bounds[name]
-            measured = len(value) if isinstance(value, list) else value
-            if isinstance(measured, int) and not low <= measured <= high:
-                what = "items" if isinstance(value, list) else "value"
-                raise errors.RequestError(
-                    errors.BAD_USER_INPUT,
-                    f"Argument `{name}` must be within {low}..{high} ({what} given: {measured}).",
-                    400, status_json=200,
-                )
-        argument = definition.args.get(name) if hasattr(definition, "args") else None
+        if name in bounds:
+            _check_range("Argument", name, value, bounds[name])
+        argument = definition.args.get(name)
         input_type = get_named_type(argument.type) if argument is not None else None
         if isinstance(input_type, GraphQLInputObjectType) and isinstance(value, dict):
             for field_name, input_field in input_type.fields.items():
-                if field_name in value:
-                    check_bounds_input(input_field, field_name, value[field_name])
+                field_bounds = metadata(input_field).get("bounds") or {}
+                if field_name in value and field_name in field_bounds:
+                    _check_range("Input field", field_name, value[field_name],
+                                 field_bounds[field_name])
 
 
-def check_bounds_input(definition: Any, name: str, value: Any) -> None:
-    bounds = metadata(definition).get("bounds")
-    if bounds and name in bounds and isinstance(value, int):
-        low, high = bounds[name]
-        if not low <= value <= high:
-            raise errors.RequestError(
-                errors.BAD_USER_INPUT,
-                f"Input field `{name}` must be within {low}..{high} (value given: {value}).",
-                400, status_json=200,
-            )
+def _check_range(what: str, name: str, value: Any, bounds: tuple[int, int]) -> None:
+    """An int within its range, or a list whose length is; None passes (the default applies)."""
+    measured = len(value) if isinstance(value, list) else value
+    low, high = bounds
+    if isinstance(measured, int) and not low <= measured <= high:
+        given = "items" if isinstance(value, list) else "value"
+        raise errors.RequestError(
+            errors.BAD_USER_INPUT,
+            f"{what} `{name}` must be within {low}..{high} ({given} given: {measured}).",
+            400, status_json=200,
+        )
 
 
 def actual_cost(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -86,4 +87,6 @@ def _change(status: int, content: bytes) -> CartChange:
     if status == 409 and code != "idempotency_key_reused":
         raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, f"409 {code}")
     message, field = _USER_ERRORS.get(code, ("The cart could not be changed.", None))
-    return CartChange(None, [CartUserError(code.upper(), message, field)])
+    # The code is upstream text: only its letters, digits and underscores reach the client.
+    shown = re.sub(r"[^A-Z0-9_]", "", code.upper())[:64] or "CART_CHANGE_REFUSED"
+    return CartChange(None, [CartUserError(shown, message, field)])

@@ -11,7 +11,6 @@ from loaders import records
 COMPONENT = "catalog"
 _PRODUCTS = TypeAdapter(records.Products)
 _SEARCH = TypeAdapter(records.SearchPage)
-_ERROR = TypeAdapter(records.UpstreamError)
 
 
 async def fetch_products(

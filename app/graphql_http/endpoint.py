@@ -39,7 +39,6 @@ from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
 from persisted_queries.factory import build_resolver
-from persisted_queries.resolver import Resolved
 
 log = logging.getLogger("bff.request")
 
@@ -131,7 +130,7 @@ class GraphQLEndpoint:
             )
             user_id = self.auth.user_id(token)
             state.user_id = user_id
-            resolved = await self._document(graphql_request)
+            resolved = await self.documents.resolve(graphql_request)
             document = resolved.document
             state.document_hash = document.hash
             if request.method == "GET" and self.admission.select(
@@ -198,10 +197,6 @@ class GraphQLEndpoint:
             "`Content-Type: application/json` or an `Apollo-Require-Preflight` header.",
             400,
         )
-
-    async def _document(self, graphql_request: decode.GraphQLRequest) -> Resolved:
-        """Query text, APQ hash or documentId → an admitted document (persisted_queries)."""
-        return await self.documents.resolve(graphql_request)
 
     async def _spend(
         self, request: Request, operation: Operation, state: _RequestState
