@@ -83,6 +83,8 @@ class Settings(BaseModel):
     max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     cors_origins: tuple[str, ...] = ()
     hedging: Literal["on", "off"] = "off"
+    planner: Literal["on", "off"] = "on"
+    """`off`: every operation runs on graphql-core's executor (the reference), a kill switch."""
     breaker_min_calls: int = Field(default=20, ge=1, le=100_000)
     breaker_failure_rate: float = Field(default=0.5, gt=0, le=1)
     breaker_open_ms: int = Field(default=5000, ge=1, le=3_600_000)
