@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiodataloader import DataLoader
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -46,6 +45,7 @@ from graphql import (
 )
 
 from bench import operations
+from loaders.batching import BatchLoader
 
 Snapshot = dict[str, list[tuple[Any, Any]]]
 
@@ -87,19 +87,14 @@ def _snapshot(loaders: Any) -> Snapshot:
     """Every loader the request used, with each key's settled value (or error)."""
     out: Snapshot = {}
     for name, value in vars(loaders).items():
-        if isinstance(value, DataLoader):
-            entries = []
-            for key, future in value._cache.items():
-                if future.done():
-                    error = future.exception()
-                    entries.append((key, error if error is not None else future.result()))
-            out[name] = entries
+        if isinstance(value, BatchLoader):
+            out[name] = value.settled()
     return out
 
 
 def _prime(loaders: Any, snapshot: Snapshot) -> None:
     for name, entries in snapshot.items():
-        loader: DataLoader = getattr(loaders, name)
+        loader: BatchLoader = getattr(loaders, name)
         for key, value in entries:
             loader.prime(key, value)
 

@@ -1,9 +1,9 @@
 """The same BFF and schema, executed naively: no batching and no per-request de-duplication.
 
 `python -m bench.naive_server serve [bff serve options]` is `bff serve` with one
-change made before the app is imported: every `aiodataloader.DataLoader` is
-created with `batch=False, cache=False`, so each `load()` is its own upstream
-call at once (the N+1 pattern a loader-free resolver would produce, including
+change made before the app is imported: every per-request `BatchLoader` is
+naive (`BatchLoader.naive`: no batching, no de-duplication), so each key is its
+own upstream call at once (the N+1 pattern a loader-free resolver would produce, including
 the repeated price lookups of `price`, `compareAtPrice` and `onSale`).
 Everything else (HTTP edge, admission, resolvers, upstream client) is the
 real server, so the difference with `bff serve` is what batching buys.
@@ -12,20 +12,12 @@ real server, so the difference with `bff serve` is what batching buys.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-import aiodataloader
+from loaders.batching import BatchLoader
 
 
 def make_naive() -> None:
-    original = aiodataloader.DataLoader.__init__
-
-    def naive_init(self: aiodataloader.DataLoader, *args: Any, **kwargs: Any) -> None:
-        kwargs["batch"] = False
-        kwargs["cache"] = False
-        original(self, *args, **kwargs)
-
-    aiodataloader.DataLoader.__init__ = naive_init  # type: ignore[method-assign]
+    BatchLoader.naive = True
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ from bench.procs import CpuLayout, available_cpus, cpu_model
 from bench.result import ScenarioResult
 
 _PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "httpx",
-             "aiodataloader", "pydantic")
+             "aiohttp", "pydantic")
 
 
 def _version(package: str) -> str:

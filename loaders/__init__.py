@@ -1,12 +1,10 @@
-"""One set of DataLoaders per request, built lazily on first use."""
+"""One set of loaders per request, built lazily on first use."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import cached_property, partial
 from typing import Any
-
-from aiodataloader import DataLoader
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import (
@@ -21,7 +19,7 @@ from loaders import (
     shipping,
     users,
 )
-from loaders.batching import batch_loader, fanout_loader
+from loaders.batching import BatchLoader, batched, fanned_out
 
 
 class Loaders:
@@ -32,84 +30,84 @@ class Loaders:
         self.scope = scope
 
     def release(self) -> None:
-        """Drop every loader and what it cached once the request is answered.
+        """Drop every loader and what it remembered once the request is answered.
 
         graphql-core's executor keeps the context in a reference cycle; emptied
         loaders leave that cycle holding almost nothing until the collector runs.
         """
         for name, value in list(vars(self).items()):
-            if isinstance(value, DataLoader):
-                value.clear_all()
+            if isinstance(value, BatchLoader):
                 del self.__dict__[name]
 
-    def _batch(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> DataLoader:
-        return batch_loader(partial(fetch, self.client, self.scope),
-                            self.client.max_batch(component))
+    def _batch(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> BatchLoader:
+        return BatchLoader(component, batched(partial(fetch, self.client, self.scope)),
+                           self.client.max_batch(component))
 
-    def _each(self, fetch: Callable[..., Awaitable[Any]]) -> DataLoader:
-        return fanout_loader(partial(fetch, self.client, self.scope))
+    def _each(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> BatchLoader:
+        return BatchLoader(component, fanned_out(partial(fetch, self.client, self.scope)),
+                           self.client.max_batch(component))
 
     @cached_property
-    def users(self) -> DataLoader:
+    def users(self) -> BatchLoader:
         """user id → records.User | None"""
         return self._batch(users.COMPONENT, users.fetch_users)
 
     @cached_property
-    def products(self) -> DataLoader:
+    def products(self) -> BatchLoader:
         """product id → records.Product | None"""
         return self._batch(catalog.COMPONENT, catalog.fetch_products)
 
     @cached_property
-    def prices(self) -> DataLoader:
+    def prices(self) -> BatchLoader:
         """product id → records.Price | None"""
         return self._batch(pricing.COMPONENT, pricing.fetch_prices)
 
     @cached_property
-    def stock(self) -> DataLoader:
+    def stock(self) -> BatchLoader:
         """product id → records.Stock | None"""
         return self._batch(inventory.COMPONENT, inventory.fetch_stock)
 
     @cached_property
-    def review_summaries(self) -> DataLoader:
+    def review_summaries(self) -> BatchLoader:
         """product id → records.ReviewSummary | None"""
         return self._batch(reviews.COMPONENT, reviews.fetch_summaries)
 
     @cached_property
-    def review_pages(self) -> DataLoader:
+    def review_pages(self) -> BatchLoader:
         """(product id, limit, upstream cursor) → records.ReviewPage"""
-        return self._each(reviews.fetch_page)
+        return self._each(reviews.COMPONENT, reviews.fetch_page)
 
     @cached_property
-    def estimates(self) -> DataLoader:
+    def estimates(self) -> BatchLoader:
         """(product id, postcode) → records.Estimate | None"""
         return self._batch(shipping.COMPONENT, shipping.fetch_estimates)
 
     @cached_property
-    def recommended(self) -> DataLoader:
+    def recommended(self) -> BatchLoader:
         """(user id | None, limit) → list of product ids"""
-        return self._each(recommendations.fetch_recommended)
+        return self._each(recommendations.COMPONENT, recommendations.fetch_recommended)
 
     @cached_property
-    def related(self) -> DataLoader:
+    def related(self) -> BatchLoader:
         """(product id, limit) → list of product ids"""
-        return self._each(recommendations.fetch_related)
+        return self._each(recommendations.COMPONENT, recommendations.fetch_related)
 
     @cached_property
-    def carts(self) -> DataLoader:
+    def carts(self) -> BatchLoader:
         """user id → records.Cart"""
-        return self._each(cart.fetch_cart)
+        return self._each(cart.COMPONENT, cart.fetch_cart)
 
     @cached_property
-    def orders(self) -> DataLoader:
+    def orders(self) -> BatchLoader:
         """(user id, limit) → list of records.Order"""
-        return self._each(orders.fetch_orders)
+        return self._each(orders.COMPONENT, orders.fetch_orders)
 
     @cached_property
-    def promotions(self) -> DataLoader:
+    def promotions(self) -> BatchLoader:
         """segment ("" for none: loaders cannot take None as a key) → list of records.Promotion"""
-        return self._each(promotions.fetch_promotions)
+        return self._each(promotions.COMPONENT, promotions.fetch_promotions)
 
     @cached_property
-    def search_pages(self) -> DataLoader:
+    def search_pages(self) -> BatchLoader:
         """(query, limit, upstream cursor) → records.SearchPage"""
-        return self._each(catalog.search_page)
+        return self._each(catalog.COMPONENT, catalog.search_page)
