@@ -1,52 +1,54 @@
-"""The cart mutations: sent once with the client's idempotency key, never retried."""
+"""Cart lines and the cart mutations: sent once with the client's idempotency key, never
+retried."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from strawberry import Info
-
+from app.context import RequestContext
 from app.errors import Unauthenticated
 from loaders import cart as cart_service
-from resolvers.common import context, loaders
-from resolvers.compose import CartContents
-from resolvers.compose import cart as compose_cart
-from schema.cart import AddToCartInput, RemoveFromCartInput
+from loaders import records
+from resolvers.declare import Args, Call, Read
 
 
-def _user_id(info: Info) -> str:
-    user_id = context(info).user_id
-    if user_id is None:
-        raise Unauthenticated("Sign in to change the cart.")
-    return user_id
-
-
+@dataclass(frozen=True, slots=True)
 class Payload:
-    __slots__ = ("cart", "user_errors")
-
-    def __init__(self, cart: CartContents | None, user_errors: list[Any]) -> None:
-        self.cart = cart
-        self.user_errors = user_errors
+    cart: records.Cart | None
+    user_errors: list[cart_service.CartUserError]
 
 
-async def _payload(info: Info, change: cart_service.CartChange) -> Payload:
-    contents = await compose_cart(info, change.cart, "cart") if change.cart else None
-    return Payload(contents, list(change.user_errors))
+def _user_id(ctx: RequestContext) -> str:
+    if ctx.user_id is None:
+        raise Unauthenticated("Sign in to change the cart.")
+    return ctx.user_id
 
 
-async def add_to_cart(info: Info, input: AddToCartInput) -> Payload:
-    user_id = _user_id(info)
-    ld = loaders(info)
-    change = await cart_service.add_item(
-        ld.client, ld.scope, user_id, input.product_id, input.quantity, input.idempotency_key
-    )
-    return await _payload(info, change)
+def _payload(change: cart_service.CartChange) -> Payload:
+    return Payload(change.cart, list(change.user_errors))
 
 
-async def remove_from_cart(info: Info, input: RemoveFromCartInput) -> Payload:
-    user_id = _user_id(info)
-    ld = loaders(info)
-    change = await cart_service.remove_item(
-        ld.client, ld.scope, user_id, input.product_id, input.idempotency_key
-    )
-    return await _payload(info, change)
+async def _add(root: Any, args: Args, ctx: RequestContext) -> Payload:
+    user_id = _user_id(ctx)
+    given = args["input"]
+    return _payload(await cart_service.add_item(
+        ctx.loaders.client, ctx.loaders.scope, user_id, given["productId"], given["quantity"],
+        given["idempotencyKey"],
+    ))
+
+
+async def _remove(root: Any, args: Args, ctx: RequestContext) -> Payload:
+    user_id = _user_id(ctx)
+    given = args["input"]
+    return _payload(await cart_service.remove_item(
+        ctx.loaders.client, ctx.loaders.scope, user_id, given["productId"],
+        given["idempotencyKey"],
+    ))
+
+
+ADD_TO_CART = Call(_add)
+REMOVE_FROM_CART = Call(_remove)
+
+LINE_PRODUCT = Read(lambda item, args, ctx: item.product_id)
+"""Null when the product could not be composed (unknown, or its critical data failed)."""

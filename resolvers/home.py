@@ -1,47 +1,44 @@
-"""The home screen: viewer, recommendations, promotions and cart summary, fetched in parallel."""
+"""The home screen: recommendations, promotions and the cart summary (the viewer is
+`resolvers.viewer.VIEWER` here too)."""
 
 from __future__ import annotations
 
-from strawberry import Info
+from typing import Any
 
+from app.context import RequestContext
 from app.errors import DependencyError
 from loaders import records
-from resolvers.common import context, loaders
-from resolvers.compose import ProductView
-from resolvers.product import products_by_id
+from resolvers.declare import Args, Call, Load, constant
 
 
 class Home:
     """The home screen has no data of its own; its fields fetch theirs."""
 
 
-def home() -> Home:
-    return Home()
+HOME = constant(Home())
 
 
-async def recommendations(root: Home, info: Info, first: int | None = 6) -> list[ProductView]:
-    count = 6 if first is None else first
-    ids: list[str] = await loaders(info).recommended.load((context(info).user_id, count))
-    return await products_by_id(info, ids[:count])
+RECOMMENDATIONS = Load(
+    "recommended", lambda home, args, ctx: (ctx.user_id, args.get("first") or 6),
+    lambda ids, args: ids[: args.get("first") or 6], drop_missing=True,
+)
+"""Personalised when signed in, popular items otherwise; unknown products left out."""
 
 
-async def promotions(root: Home, info: Info) -> list[records.Promotion]:
+async def _promotions(home: Any, args: Args, ctx: RequestContext) -> list[records.Promotion]:
     """Targeted by the user's segment; if the segment can't be had, untargeted (UPSTREAMS.md)."""
-    user_id = context(info).user_id
     segment: str | None = None
-    if user_id is not None:
+    if ctx.user_id is not None:
         try:
-            user: records.User | None = await loaders(info).users.load(user_id)
+            user: records.User | None = await ctx.loaders.users.load(ctx.user_id)
         except DependencyError:
             user = None
         segment = user.segment if user is not None else None
-    found: list[records.Promotion] = await loaders(info).promotions.load(segment or "")
+    found: list[records.Promotion] = await ctx.loaders.promotions.load(segment or "")
     return found
 
 
-async def cart_summary(root: Home, info: Info) -> records.Cart | None:
-    user_id = context(info).user_id
-    if user_id is None:
-        return None
-    result: records.Cart = await loaders(info).carts.load(user_id)
-    return result
+PROMOTIONS = Call(_promotions)
+
+CART_SUMMARY = Load("carts", lambda home, args, ctx: ctx.user_id)
+"""Null when anonymous."""

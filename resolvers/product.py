@@ -1,80 +1,125 @@
-"""Product fields: leaves read what `compose` prepared; per-product calls go through loaders."""
+"""Product: its catalog record, and what hangs off its id (prices, stock, reviews, delivery,
+related products).
+
+A Product is an entity keyed by its id (`resolvers.entities`): the catalog says
+whether it exists; everything else is loaded by id, so it starts as soon as the
+id is known, in parallel with the catalog. Fields this module does not declare
+read the catalog record (`title`, `description`, `brand`, `thumbnail_url`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from strawberry import UNSET, Info
-
+from app import errors
+from app.context import RequestContext
 from loaders import records
-from resolvers import prefetch
-from resolvers.common import loaders
-from resolvers.compose import ProductView, compose, outcome_value
+from loaders.pricing import COMPONENT as PRICING
+from resolvers.declare import Args, Call, Load, Read
 from resolvers.pagination import paginate
 
 REVIEWS_PAGE_MAX = 20
+LIMITED_BELOW = 5
 
 
-@dataclass(slots=True)
-class ReviewEdge:
-    cursor: str
-    node: records.Review
+@dataclass(frozen=True, slots=True)
+class Availability:
+    status: str
+    restock_date: str | None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Rating:
+    average: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class ReviewEdge:
+    cursor: str
+    node: records.Review
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewConnection:
     edges: list[ReviewEdge]
     page_info: PageInfo
 
 
-def images(root: ProductView, first: int | None = 5) -> list[records.Image]:
-    return root.images[: 5 if first is None else first]
+def stock_status(available: int) -> str:
+    if available <= 0:
+        return "OUT_OF_STOCK"
+    return "LIMITED" if available < LIMITED_BELOW else "IN_STOCK"
 
 
-async def reviews(
-    root: ProductView, info: Info, first: int | None = 5, after: str | None = UNSET
-) -> ReviewConnection:
-    count = 5 if first is None else first
-    pages = loaders(info).review_pages
+def _price(found: records.Price | None) -> records.Price:
+    if found is None:
+        raise errors.DependencyError(
+            PRICING, errors.DEPENDENCY_ERROR, "no price",
+            message="The pricing service has no price for this product.",
+        )
+    return found
+
+
+def _availability(stock: records.Stock | None, args: Args) -> Availability | None:
+    if stock is None:
+        return None
+    return Availability(stock_status(stock.available), stock.restock_date)
+
+
+def _rating(summary: records.ReviewSummary | None, args: Args) -> Rating | None:
+    if summary is None:
+        return None
+    return Rating(round(summary.average, 1), summary.count)
+
+
+def _by_id(product_id: str, args: Args, ctx: RequestContext) -> str:
+    return product_id
+
+
+PRICE = Load("prices", _by_id, lambda found, args: _price(found).price)
+COMPARE_AT_PRICE = Load("prices", _by_id, lambda found, args: _price(found).compare_at)
+ON_SALE = Load("prices", _by_id, lambda found, args: _price(found).on_sale)
+AVAILABILITY = Load("stock", _by_id, _availability)
+RATING = Load("review_summaries", _by_id, _rating)
+
+
+IMAGES = Read(
+    lambda product, args, ctx: product.images[: args.get("first") or 5],
+)
+
+
+async def _reviews(product_id: str, args: Args, ctx: RequestContext) -> ReviewConnection:
+    pages = ctx.loaders.review_pages
 
     async def fetch(cursor: str | None, limit: int) -> tuple[list[records.Review], str | None]:
-        page: records.ReviewPage = await pages.load((root.id, limit, cursor))
+        page: records.ReviewPage = await pages.load((product_id, limit, cursor))
         return page.reviews, page.next_cursor
 
-    page = await paginate(fetch, count, after, REVIEWS_PAGE_MAX)
+    page = await paginate(fetch, args.get("first") or 5, args.get("after"), REVIEWS_PAGE_MAX)
     edges = [ReviewEdge(cursor, review) for cursor, review in page.edges]
     return ReviewConnection(
         edges, PageInfo(page.has_next_page, edges[-1].cursor if edges else None)
     )
 
 
-async def review_author(root: records.Review, info: Info) -> records.User | None:
-    user: records.User | None = await loaders(info).users.load(root.author_id)
-    return user
+REVIEWS = Call(_reviews)
 
 
-async def delivery_estimate(
-    root: ProductView, info: Info, postcode: str
-) -> records.Estimate | None:
-    estimate: records.Estimate | None = await loaders(info).estimates.load((root.id, postcode))
-    return estimate
+DELIVERY_ESTIMATE = Load(
+    "estimates", lambda product_id, args, ctx: (product_id, args["postcode"]),
+)
 
 
-async def products_by_id(info: Info, ids: list[str]) -> list[ProductView]:
-    """Known products, in the order given; ids the catalog does not know are left out."""
-    found = await compose(info, ids, prefetch.below(info))
-    return [view for view in map(outcome_value, found) if view is not None]
+RELATED = Load(
+    "related", lambda product_id, args, ctx: (product_id, args.get("first") or 4),
+    lambda ids, args: ids[: args.get("first") or 4], drop_missing=True,
+)
 
-
-async def related(
-    root: ProductView, info: Info, first: int | None = 4
-) -> list[ProductView]:
-    count = 4 if first is None else first
-    ids: list[str] = await loaders(info).related.load((root.id, count))
-    return await products_by_id(info, ids[:count])
+REVIEW_AUTHOR = Load("users", lambda review, args, ctx: review.author_id)

@@ -1,61 +1,45 @@
-"""Root product lookups and search."""
+"""The root product fields: one product, several products, and search."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from strawberry import ID, UNSET, Info
-
+from app.context import RequestContext
 from loaders import records
-from resolvers import compose, prefetch
-from resolvers.common import loaders
-from resolvers.compose import Outcome, ProductView
+from resolvers.declare import Args, Call, Read
 from resolvers.pagination import paginate
 from resolvers.product import PageInfo
 
 SEARCH_PAGE_MAX = 50
 
 
+@dataclass(frozen=True, slots=True)
 class ProductEdge:
-    __slots__ = ("_node", "cursor")
+    """`node` is the product's id: an entity key, composed by whoever executes the field."""
 
-    def __init__(self, cursor: str, node: Outcome) -> None:
-        self.cursor = cursor
-        self._node = node
-
-    @property
-    def node(self) -> ProductView | None:
-        """Null for an unknown id; the catalog's error when it failed."""
-        view: ProductView | None = compose.outcome_value(self._node)
-        return view
+    cursor: str
+    node: str
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ProductConnection:
     edges: list[ProductEdge]
     page_info: PageInfo
     total_count: int
 
 
-async def product(info: Info, id: ID) -> ProductView | None:
-    return await compose.one(info, id)
+PRODUCT = Read(lambda root, args, ctx: args["id"])
+"""Null when the catalog does not know the id."""
 
 
-async def products(info: Info, ids: list[ID]) -> list[Any]:
-    """In the order asked; a failure nulls its own entry (an awaitable that raises)."""
-    found = await compose.compose(info, list(ids), prefetch.below(info))
-    return [_raising(item) if isinstance(item, BaseException) else item for item in found]
+PRODUCTS = Read(lambda root, args, ctx: list(args["ids"]))
+"""In the order asked, null entries for unknown ids; a failure nulls its own entry."""
 
 
-async def _raising(error: BaseException) -> None:
-    compose.outcome_value(error)
-
-
-async def search(
-    info: Info, query: str, first: int | None = 20, after: str | None = UNSET
-) -> ProductConnection:
-    pages = loaders(info).search_pages
+async def _search(root: Any, args: Args, ctx: RequestContext) -> ProductConnection:
+    pages = ctx.loaders.search_pages
+    query: str = args["query"]
     total = 0
 
     async def fetch(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
@@ -64,14 +48,11 @@ async def search(
         total = page.total
         return page.ids, page.next_cursor
 
-    page = await paginate(fetch, 20 if first is None else first, after, SEARCH_PAGE_MAX)
-    selected = prefetch.below(info, "edges", "node")
-    nodes: list[compose.Outcome] = [None] * len(page.edges)
-    if selected:
-        nodes = await compose.compose(info, [pid for _, pid in page.edges], selected)
-    edges = [ProductEdge(cursor, node) for (cursor, _), node in zip(page.edges, nodes,
-                                                                      strict=True)]
+    page = await paginate(fetch, args.get("first") or 20, args.get("after"), SEARCH_PAGE_MAX)
+    edges = [ProductEdge(cursor, product_id) for cursor, product_id in page.edges]
     return ProductConnection(
         edges, PageInfo(page.has_next_page, edges[-1].cursor if edges else None), total
     )
 
+
+SEARCH = Call(_search)

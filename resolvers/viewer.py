@@ -1,31 +1,28 @@
-"""The signed-in user and their cart and orders (all per-user, all optional)."""
+"""The signed-in user (an entity keyed by the token's user id), their cart and orders.
+
+Cart and orders are keyed by the user id, which the token gives before the
+users service answers: they start at once, in parallel with the profile.
+"""
 
 from __future__ import annotations
 
-from strawberry import Info
+from typing import Any
 
-from loaders import records
-from resolvers import compose, prefetch
-from resolvers.common import context, loaders
-
-
-async def viewer(info: Info) -> records.User | None:
-    user_id = context(info).user_id
-    if user_id is None:
-        return None
-    prefetch.viewer(info, user_id)
-    user: records.User | None = await loaders(info).users.load(user_id)
-    return user
+from app.context import RequestContext
+from resolvers.declare import Args, Load, Read
 
 
-async def cart(root: records.User, info: Info) -> compose.CartContents:
-    result: records.Cart = await loaders(info).carts.load(root.id)
-    return await compose.cart(info, result)
+def signed_in_user(root: Any, args: Args, ctx: RequestContext) -> str | None:
+    return ctx.user_id
 
 
-async def recent_orders(
-    root: records.User, info: Info, first: int | None = 3
-) -> list[records.Order]:
-    count = 3 if first is None else first
-    found: list[records.Order] = await loaders(info).orders.load((root.id, count))
-    return found[:count]
+VIEWER = Read(signed_in_user)
+"""Null when anonymous (or when the users service does not know the user)."""
+
+CART = Load("carts", lambda user_id, args, ctx: user_id)
+
+
+RECENT_ORDERS = Load(
+    "orders", lambda user_id, args, ctx: (user_id, args.get("first") or 3),
+    lambda orders, args: orders[: args.get("first") or 3],
+)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.common import DateTime, Money, bounds, cost, list_size
+from resolvers import cart as r
+from schema.common import DateTime, Money, bounds, composed, cost, list_size
 from schema.product import Product
 
 
 @strawberry.type
 class CartItem:
-    product: Product | None = strawberry.field(
-        description="Optional: null when the product could not be composed.",
+    product: Product | None = composed(
+        r.LINE_PRODUCT, description="Optional: null when the product could not be composed.",
         metadata=cost(1),
     )
     product_id: strawberry.ID

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any, NewType
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
+
+from resolvers.declare import Behaviour, declared
 
 DateTime = NewType("DateTime", str)
 """ISO 8601 text. Upstreams already send it so: passed through, never parsed and re-printed."""
@@ -19,6 +22,25 @@ SCALARS: dict[object, ScalarDefinition] = {
         parse_value=str,
     )
 }
+
+
+def composed(
+    behaviour: Behaviour,
+    *,
+    arguments: Callable[..., Any] | None = None,
+    description: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Any:
+    """A field whose value comes from a declared behaviour (`resolvers.declare`).
+
+    `arguments` is a signature only: Strawberry reads the field's arguments from
+    it; execution goes through the behaviour (the planner, or graphql-core with
+    `resolvers.reference`), never through that function.
+    """
+    merged = {**(metadata or {}), **declared(behaviour)}
+    if arguments is None:
+        return strawberry.field(description=description, metadata=merged)
+    return strawberry.field(resolver=arguments, description=description, metadata=merged)
 
 
 def cost(weight: int) -> dict[str, Any]:

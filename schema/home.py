@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from app.cache_policy import Scope, cache_hint
 from resolvers import home as r
 from resolvers import viewer as viewer_resolvers
 from schema.cart import CartSummary
-from schema.common import bounds, list_size
+from schema.common import bounds, composed, list_size
 from schema.product import Product
 from schema.viewer import Viewer
 
@@ -21,26 +23,29 @@ class Promotion:
     deeplink: str
 
 
+def _recommendations(first: int | None = 6) -> Any: ...
+
+
 @strawberry.type
 class HomeScreen:
-    viewer: Viewer | None = strawberry.field(
-        resolver=viewer_resolvers.viewer, description="Null when anonymous.",
+    viewer: Viewer | None = composed(
+        viewer_resolvers.VIEWER, description="Null when anonymous.",
         metadata=cache_hint(scope=Scope.PRIVATE),
     )
-    recommendations: list[Product] | None = strawberry.field(
-        resolver=r.recommendations,
+    recommendations: list[Product] | None = composed(
+        r.RECOMMENDATIONS, arguments=_recommendations,
         description="Optional component (recommendations service); personalised when signed "
         "in, popular items otherwise. first: 1..24.",
         metadata=bounds(first=(1, 24)) | list_size(slicing="first")
         | cache_hint(60, Scope.PER_USER_WHEN_SIGNED_IN),
     )
-    promotions: list[Promotion] | None = strawberry.field(
-        resolver=r.promotions,
+    promotions: list[Promotion] | None = composed(
+        r.PROMOTIONS,
         description="Optional component (promotions service).",
         metadata=list_size(assumed=10) | cache_hint(60, Scope.PER_USER_WHEN_SIGNED_IN),
     )
-    cart_summary: CartSummary | None = strawberry.field(
-        resolver=r.cart_summary,
+    cart_summary: CartSummary | None = composed(
+        r.CART_SUMMARY,
         description="Optional component (cart service); null when anonymous.",
         metadata=cache_hint(scope=Scope.PRIVATE),
     )

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from strawberry import UNSET
 
 from app.cache_policy import cache_hint
 from resolvers import product as r
-from schema.common import DateTime, Image, Money, PageInfo, StockStatus, bounds, cost, list_size
+from schema.common import (
+    DateTime,
+    Image,
+    Money,
+    PageInfo,
+    StockStatus,
+    bounds,
+    composed,
+    cost,
+    list_size,
+)
 
 
 @strawberry.type
@@ -34,9 +47,7 @@ class Review:
     title: str | None
     body: str
     created_at: DateTime
-    author: ReviewAuthor | None = strawberry.field(
-        resolver=r.review_author, description="Optional (users service)."
-    )
+    author: ReviewAuthor | None = composed(r.REVIEW_AUTHOR, description="Optional (users service).")
 
 
 @strawberry.type
@@ -57,44 +68,54 @@ class DeliveryEstimate:
     max_days: int
 
 
+def _images(first: int | None = 5) -> Any: ...
+def _reviews(first: int | None = 5, after: str | None = UNSET) -> Any: ...
+def _delivery_estimate(postcode: str) -> Any: ...
+def _related(first: int | None = 4) -> Any: ...
+
+
 @strawberry.type
 class Product:
+    """An entity keyed by its id (`resolvers.entities`): null when the catalog does not know
+    it; undeclared fields read its catalog record."""
+
     id: strawberry.ID
     title: str = strawberry.field(description="Critical (catalog service).")
     description: str | None
     brand: str | None
     thumbnail_url: str | None
-    images: list[Image] = strawberry.field(  # type: ignore[assignment]  # records as sources
-        resolver=r.images,
-        description="first: 1..10",
+    images: list[Image] = composed(
+        r.IMAGES, arguments=_images, description="first: 1..10",
         metadata=bounds(first=(1, 10)) | list_size(slicing="first") | cost(0) | cache_hint(300),
     )
-    # Prepared for a whole list at once (resolvers/compose.py): read, not resolved.
-    price: Money = strawberry.field(
-        description="Critical (pricing service).", metadata=cost(1) | cache_hint(60)
+    price: Money = composed(
+        r.PRICE, description="Critical (pricing service).", metadata=cost(1) | cache_hint(60)
     )
-    compare_at_price: Money | None = strawberry.field(metadata=cost(1) | cache_hint(60))
-    on_sale: bool = strawberry.field(metadata=cache_hint(60))
-    availability: Availability | None = strawberry.field(
+    compare_at_price: Money | None = composed(
+        r.COMPARE_AT_PRICE, metadata=cost(1) | cache_hint(60)
+    )
+    on_sale: bool = composed(r.ON_SALE, metadata=cache_hint(60))
+    availability: Availability | None = composed(
+        r.AVAILABILITY,
         description="Optional component (inventory service). Never exposes exact stock counts.",
         metadata=cost(1) | cache_hint(10),
     )
-    rating: RatingSummary | None = strawberry.field(
-        description="Optional component (reviews service).",
+    rating: RatingSummary | None = composed(
+        r.RATING, description="Optional component (reviews service).",
         metadata=cost(1) | cache_hint(120),
     )
-    reviews: ReviewConnection | None = strawberry.field(
-        resolver=r.reviews,
+    reviews: ReviewConnection | None = composed(
+        r.REVIEWS, arguments=_reviews,
         description="Optional component (reviews service). first: 1..20.",
         metadata=bounds(first=(1, 20)) | list_size(slicing="first", sized_fields=("edges",))
         | cache_hint(120),
     )
-    delivery_estimate: DeliveryEstimate | None = strawberry.field(
-        resolver=r.delivery_estimate, description="Optional component (shipping service).",
-        metadata=cache_hint(60),
+    delivery_estimate: DeliveryEstimate | None = composed(
+        r.DELIVERY_ESTIMATE, arguments=_delivery_estimate,
+        description="Optional component (shipping service).", metadata=cache_hint(60),
     )
-    related: list[Product] | None = strawberry.field(
-        resolver=r.related,
+    related: list[Product] | None = composed(
+        r.RELATED, arguments=_related,
         description="Optional component (recommendations service). first: 1..12.",
         metadata=bounds(first=(1, 12)) | list_size(slicing="first") | cache_hint(300),
     )

@@ -15,6 +15,7 @@ class ProductEdge:
         description="Null when the product could not be composed (its critical data failed).",
         metadata=cost(1),
     )
+    """Its source is the product's id (an entity key, `resolvers.search.ProductEdge`)."""
 
 
 @strawberry.type
