@@ -1,8 +1,10 @@
-"""Admission: parse and validate once per document, pick the operation, check argument ranges.
+"""Admission: parse and validate once per document, pick the operation, plan it, check its
+arguments and cost.
 
 Parsing and validating cost far more than executing a small query (DESIGN.md),
 so both outcomes, success or the errors, are cached per document text in a
-bounded LRU: immutable per-release data, allowed in process.
+bounded LRU: immutable per-release data, allowed in process. A document's plans
+(`planner/`) are kept with it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -27,9 +29,15 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from app import cost, errors, limits
+from app import errors, limits
+from planner.build import build, condition_variables
+from planner.cost import Arguments, check_bounds, estimate
+from planner.plan import Plan
 
 MAX_CACHED_DOCUMENT_CHARS = 64 * 1024
+MAX_PLANS_PER_DOCUMENT = 16
+"""Plans differ only by the values of `@skip`/`@include` variables; beyond this many
+combinations a document's plans are made per request rather than kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,9 @@ class Document:
     node: DocumentNode
     operations: Mapping[str | None, OperationDefinitionNode]
     fragments: Mapping[str, FragmentDefinitionNode]
+    conditions: tuple[str, ...] = ()
+    """The variables `@skip`/`@include` read: the plans depend on their values only."""
+    plans: dict[tuple[Any, ...], Plan] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,8 @@ class Operation:
     kind: OperationType
     variables: VariableValues
     cost: int
+    plan: Plan
+    arguments: Arguments
 
 
 def document_hash(query: str) -> str:
@@ -128,7 +141,8 @@ class Admission:
                 operations[definition.name.value if definition.name else None] = definition
             elif isinstance(definition, FragmentDefinitionNode):
                 fragments[definition.name.value] = definition
-        return Document(document_hash(query), node, operations, fragments)
+        return Document(document_hash(query), node, operations, fragments,
+                        condition_variables(node))
 
     @staticmethod
     def select(document: Document, operation_name: str | None) -> OperationDefinitionNode:
@@ -160,14 +174,34 @@ class Admission:
                 errors.BAD_USER_INPUT, coerced[0].message, 400, status_json=200,
                 locations=_locations(coerced[0]),
             )
-        root = self._schema.get_root_type(node.operation)
-        assert root is not None  # validation guarantees it
-        requested = cost.analyse(root, node.selection_set, document.fragments, coerced).cost
+        plan = self.plan(document, node, coerced)
+        try:
+            arguments = Arguments(plan, coerced)
+        except GraphQLError as exc:
+            raise errors.RequestError(
+                errors.BAD_USER_INPUT, exc.message, 400, status_json=200,
+                locations=_locations(exc),
+            ) from None
+        check_bounds(plan, arguments)
+        requested = estimate(plan, arguments).cost
         if requested > self.limits.max_cost:
             raise limits.too_expensive(
                 errors.COST_ESTIMATED_TOO_EXPENSIVE, "cost", self.limits.max_cost, requested
             )
         return Operation(
             document, node, node.name.value if node.name else None, node.operation, coerced,
-            requested,
+            requested, plan, arguments,
         )
+
+    def plan(
+        self, document: Document, node: OperationDefinitionNode, variables: VariableValues
+    ) -> Plan:
+        """The operation's plan for these variables' `@skip`/`@include` values, made once."""
+        key = (node.name.value if node.name else None,
+               *(variables.coerced.get(name) for name in document.conditions))
+        found = document.plans.get(key)
+        if found is None:
+            found = build(self._schema, document.fragments, node, variables)
+            if len(document.plans) < MAX_PLANS_PER_DOCUMENT:
+                document.plans[key] = found
+        return found

@@ -11,9 +11,9 @@ import orjson
 
 from app import errors
 from app.admission import Admission
-from app.cost import analyse
 from app.limits import query_limits
 from app.settings import Settings
+from planner.cost import estimate
 
 
 def report(settings: Settings, query: str, variables: dict[str, Any] | None,
@@ -30,10 +30,7 @@ def report(settings: Settings, query: str, variables: dict[str, Any] | None,
     admission = Admission(schema, cache_size=0, introspection=True, limits=limits)
     document = admission.document(query)
     operation = admission.operation(document, operation_name, variables)
-    root = schema.get_root_type(operation.kind)
-    assert root is not None
-    analysis = analyse(root, operation.node.selection_set, document.fragments,
-                       operation.variables, breakdown=True)
+    analysis = estimate(operation.plan, operation.arguments, breakdown=True)
     width = max([len(f.path) for f in analysis.fields] + [5])
     lines = [f"{'field':<{width}}  weight  x size  = total"]
     for item in sorted(analysis.fields, key=lambda f: f.path):

@@ -4,9 +4,10 @@
 servers). For each contract operation, median CPU time per request, in microseconds:
 
 1. parse + validate (what the admission cache saves on a repeated document);
-2. `Admission.operation()`: select the operation, coerce variables, check argument
-   ranges and compute the cost (runs on every request: the cost depends on variables);
-3. of which the cost walk alone (`app.cost.analyse`).
+2. `Admission.operation()`: select the operation, coerce variables, find its plan,
+   check argument ranges and compute the cost (runs on every request: the cost
+   depends on variables);
+3. of which the cost estimate over the plan alone (`planner.cost.estimate`).
 
 Prints a Markdown table. The ratio to compare is (2) against the BFF's whole CPU per
 request measured by `python -m bench` (throughput scenario).
@@ -21,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.admission import Admission
-from app.cost import analyse
 from app.limits import query_limits
 from app.settings import load_settings
+from planner.cost import estimate
 from schema import build_schema
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations"
@@ -57,14 +58,11 @@ def measure(iterations: int, rounds: int) -> list[tuple[str, int, float, float, 
         text = (OPERATIONS / f"{name}.graphql").read_text()
         document = cached.document(text)
         operation = cached.operation(document, None, variables)
-        root = schema.get_root_type(operation.kind)
-        assert root is not None
         parse_validate = _per_call_us(lambda: uncached.document(text), iterations, rounds)  # noqa: B023
         admit = _per_call_us(lambda: cached.operation(document, None, variables),  # noqa: B023
                              iterations, rounds)
         walk = _per_call_us(
-            lambda: analyse(root, operation.node.selection_set, document.fragments,  # noqa: B023
-                            operation.variables),  # noqa: B023
+            lambda: estimate(operation.plan, operation.arguments),  # noqa: B023
             iterations, rounds,
         )
         rows.append((name, operation.cost, parse_validate, admit, walk))
@@ -78,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = measure(args.iterations, args.rounds)
     print("| operation | cost | parse + validate (µs) | admit per request (µs) "
-          "| of which cost walk (µs) |")
+          "| of which cost estimate (µs) |")
     print("|---|---:|---:|---:|---:|")
     for name, cost, parse_validate, admit, walk in rows:
         print(f"| {name} | {cost} | {parse_validate:.0f} | {admit:.0f} | {walk:.0f} |")

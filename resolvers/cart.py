@@ -47,8 +47,8 @@ async def _remove(root: Any, args: Args, ctx: RequestContext) -> Payload:
     ))
 
 
-ADD_TO_CART = Call(_add)
-REMOVE_FROM_CART = Call(_remove)
+ADD_TO_CART = Call(_add, cart_service.COMPONENT)
+REMOVE_FROM_CART = Call(_remove, cart_service.COMPONENT)
 
 LINE_PRODUCT = Read(lambda item, args, ctx: item.product_id)
 """Null when the product could not be composed (unknown, or its critical data failed)."""

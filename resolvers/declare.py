@@ -54,7 +54,10 @@ class Load:
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """`component`: the service it calls (named when the deadline cuts it short)."""
+
     run: Callable[[Any, Args, RequestContext], Awaitable[Any]]
+    component: str
     drop_missing: bool = False
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.context import RequestContext
 from app.errors import DependencyError
+from loaders import promotions as promotions_service
 from loaders import records
 from resolvers.declare import Args, Call, Load, constant
 
@@ -38,7 +39,7 @@ async def _promotions(home: Any, args: Args, ctx: RequestContext) -> list[record
     return found
 
 
-PROMOTIONS = Call(_promotions)
+PROMOTIONS = Call(_promotions, promotions_service.COMPONENT)
 
 CART_SUMMARY = Load("carts", lambda home, args, ctx: ctx.user_id)
 """Null when anonymous."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app import errors
 from app.context import RequestContext
 from loaders import records
+from loaders import reviews as reviews_service
 from loaders.pricing import COMPONENT as PRICING
 from resolvers.declare import Args, Call, Load, Read
 from resolvers.pagination import paginate
@@ -109,7 +110,7 @@ async def _reviews(product_id: str, args: Args, ctx: RequestContext) -> ReviewCo
     )
 
 
-REVIEWS = Call(_reviews)
+REVIEWS = Call(_reviews, reviews_service.COMPONENT)
 
 
 DELIVERY_ESTIMATE = Load(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.context import RequestContext
-from loaders import records
+from loaders import catalog, records
 from resolvers.declare import Args, Call, Read
 from resolvers.pagination import paginate
 from resolvers.product import PageInfo
@@ -55,4 +55,4 @@ async def _search(root: Any, args: Args, ctx: RequestContext) -> ProductConnecti
     )
 
 
-SEARCH = Call(_search)
+SEARCH = Call(_search, catalog.COMPONENT)

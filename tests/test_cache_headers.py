@@ -13,11 +13,12 @@ import httpx
 import pytest
 
 from app.admission import Admission
-from app.cache_policy import CachePolicy, Freshness, matches
+from app.cache_policy import Freshness, matches
 from app.limits import query_limits
 from app.settings import load_settings
 from demo.server import DemoServer
 from persisted_queries.manifest import SHIPPED_DIR, read_manifest
+from planner import account
 from schema import build_schema
 from tests.conftest import auth
 from tests.servers import BffServer, Demo, start_bff
@@ -216,15 +217,19 @@ def admission() -> Admission:
                      limits=query_limits(load_settings({})))
 
 
+def _freshness(operation: Any, data: dict[str, Any], *, signed_in: bool) -> Freshness:
+    return account.freshness(operation.plan, data, signed_in=signed_in, private_max_age=30,
+                             max_ttl_s=300)
+
+
 def test_mutations_and_unhinted_roots_are_never_cached(admission: Admission) -> None:
-    policy = CachePolicy(build_schema()._schema, cache_private=True, max_ttl_s=300)
     mutation = admission.operation(admission.document(APOLLO["AddToCart"].body), None, {
         "input": {"productId": "p1", "idempotencyKey": "k"}})
-    assert policy.freshness(mutation, {"addToCart": None}, signed_in=True) == Freshness(0, False)
+    assert _freshness(mutation, {"addToCart": None}, signed_in=True) == Freshness(0, False)
     assert Freshness(0, False).header() == "no-store"
     typename = admission.operation(admission.document("{ __typename }"), None, {})
-    assert policy.freshness(typename, {"__typename": "Query"}, signed_in=False).max_age == 300
+    assert _freshness(typename, {"__typename": "Query"}, signed_in=False).max_age == 300
     introspection = admission.operation(
         admission.document("{ __schema { queryType { name } } }"), None, {})
-    assert policy.freshness(introspection, {"__schema": {"queryType": {"name": "Query"}}},
-                            signed_in=False).max_age == 0
+    assert _freshness(introspection, {"__schema": {"queryType": {"name": "Query"}}},
+                      signed_in=False).max_age == 0

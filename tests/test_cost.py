@@ -10,8 +10,8 @@ import pytest
 
 from app import errors
 from app.admission import Admission
-from app.cost import analyse
 from app.limits import Limits
+from planner.cost import estimate
 from schema import build_schema
 from tests.conftest import operation
 from tests.servers import Client, Demo
@@ -32,7 +32,7 @@ def cost_of(query: str, variables: dict[str, Any] | None = None) -> int:
     return requested
 
 
-# Hand-computed. A field fetched by an async resolver weighs 1, a list multiplies its
+# Hand-computed. A field that fetches an object weighs 1, a list multiplies its
 # selection by its size (`first`, the number of ids, the parent's `first` for `edges`,
 # or the declared assumed size), scalars weigh 0.
 def test_contract_operations_costs() -> None:
@@ -125,10 +125,7 @@ def test_recursive_fragments_are_refused_without_looping() -> None:
 
 def test_breakdown_names_each_costly_field() -> None:
     op = admit(operation("ProductPage"), {"id": "p1", "postcode": "1"})
-    root = SCHEMA.query_type
-    assert root is not None
-    analysis = analyse(root, op.node.selection_set, op.document.fragments, op.variables,
-                       breakdown=True)
+    analysis = estimate(op.plan, op.arguments, breakdown=True)
     by_path = {f.path: f for f in analysis.fields}
     assert by_path["product.related"].multiplier == 4
     assert by_path["product.related"].total == 9

@@ -21,7 +21,6 @@ from app import cache_policy, edge, errors, metrics
 from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
-from app.cost import actual_cost
 from app.deadline import Deadline, budget_from_header, upstream_budget
 from app.execution import Outcome, run
 from app.graphql_http import decode, negotiate
@@ -39,6 +38,7 @@ from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
 from persisted_queries.factory import build_resolver
+from planner import account
 
 log = logging.getLogger("bff.request")
 
@@ -74,11 +74,6 @@ class GraphQLEndpoint:
         self.auth = Authenticator(settings)
         self.documents = build_resolver(settings, self.admission, redis)
         self.rate_limiter = _rate_limiter(settings, redis)
-        self.cache_policy = cache_policy.CachePolicy(
-            schema,
-            cache_private=settings.cache_private,
-            max_ttl_s=settings.response_cache_max_ttl_s,
-        )
         self.in_flight = 0
 
     async def __call__(self, request: Request) -> Response:
@@ -234,10 +229,8 @@ class GraphQLEndpoint:
         state: _RequestState,
     ) -> None:
         """Actual cost (lists as returned), and the unused part refunded to the bucket."""
-        root = self.schema.get_root_type(operation.kind)
-        assert root is not None and state.cost is not None
-        actual = actual_cost(root, operation.node.selection_set, operation.document.fragments,
-                             operation.variables, outcome.data)
+        assert state.cost is not None
+        actual = outcome.actual_cost
         state.cost["actualQueryCost"] = actual
         if self.rate_limiter is not None and identity is not None:
             left = await self.rate_limiter.refund(identity, operation.cost - actual)
@@ -255,7 +248,8 @@ class GraphQLEndpoint:
         scope = CallScope(state.request_id, deadline, trace, state.user_id)
         ctx = RequestContext(self.settings, scope, Loaders(self.upstream, scope))
         state.scope = scope
-        return await run(self.schema, operation, graphql_request.variables, ctx)
+        return await run(self.schema, operation, graphql_request.variables, ctx,
+                         planned=self.settings.planner == "on")
 
     def _respond(self, outcome: Outcome, media_type: str, state: _RequestState) -> Response:
         body: dict[str, Any] = {}
@@ -295,9 +289,11 @@ class GraphQLEndpoint:
         """A persisted GET: Cache-Control from the cache hints, a strong ETag, 304 on a match."""
         assert state.operation is not None
         freshness = cache_policy.Freshness(0, False)
-        if not outcome.errors and not outcome.degraded:
-            freshness = self.cache_policy.freshness(
-                state.operation, outcome.data, signed_in=state.user_id is not None
+        if not outcome.errors and not outcome.degraded and outcome.data is not None:
+            freshness = account.freshness(
+                state.operation.plan, outcome.data, signed_in=state.user_id is not None,
+                private_max_age=cache_policy.private_max_age(self.settings.cache_private),
+                max_ttl_s=self.settings.response_cache_max_ttl_s,
             )
         headers = {"cache-control": freshness.header(), "vary": cache_policy.VARY}
         if not freshness.cacheable:

@@ -1,0 +1,155 @@
+"""Before any upstream call: argument ranges, and what the operation will cost.
+
+The model is the IBM cost directive specification's (`@cost`, `@listSize`),
+declared as field metadata next to the Strawberry types (`schema/common.py`)
+and settled per field in the plan (`planner.build`): a field costs its own
+weight (declared, or 1 when it fetches an object: a `Load`, a `Call`, or an
+entity), and a list multiplies its selection by its size: the slicing argument
+(`first`, or the number of `ids`, capped by the argument's declared maximum),
+the size a parent's slicing argument gives it (a connection's `edges`), or an
+assumed size. The plan already honours fragments and `@skip`/`@include`; the
+arguments come from the request (`Arguments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, get_named_type
+from graphql.execution.values import VariableValues, get_argument_values
+
+from app import errors
+from planner.build import metadata
+from planner.plan import TYPENAME, FieldPlan, Plan, Selection
+
+DEFAULT_ASSUMED_SIZE = 10
+
+
+class Arguments:
+    """One request's argument values for a plan's fields (literals are the plan's own)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, plan: Plan, variables: VariableValues) -> None:
+        self._values = {
+            f.index: get_argument_values(f.definition, f.node, variables)  # type: ignore[arg-type]
+            for f in plan.variable_args
+        }
+
+    def of(self, field: FieldPlan) -> Mapping[str, Any]:
+        found = field.args
+        return found if found is not None else self._values[field.index]
+
+
+@dataclass(slots=True)
+class FieldCost:
+    """One field's share of the total, for `bff cost`."""
+
+    path: str
+    weight: int
+    multiplier: int
+    total: int
+
+
+@dataclass(slots=True)
+class Estimate:
+    cost: int
+    fields: list[FieldCost] = field(default_factory=list)
+
+
+def check_bounds(plan: Plan, arguments: Arguments) -> None:
+    """Refuse argument values outside their declared ranges (BAD_USER_INPUT, never clamped)."""
+    for f in plan.fields:
+        if f.definition is not None and f.definition.args:
+            check_field_bounds(f.definition, arguments.of(f))
+
+
+def estimate(plan: Plan, arguments: Arguments, *, breakdown: bool = False) -> Estimate:
+    """The operation's requested cost (and, with `breakdown`, each field's share)."""
+    fields: list[FieldCost] | None = [] if breakdown else None
+    total = _selection(plan.root, {}, "", arguments, fields)
+    return Estimate(total, fields or [])
+
+
+def _selection(
+    selection: Selection, sized: Mapping[str, int], path: str, arguments: Arguments,
+    fields: list[FieldCost] | None,
+) -> int:
+    total = 0
+    for f in selection.fields:
+        if f.kind == TYPENAME or f.behaviour is None:  # __typename and introspection: free
+            continue
+        args = arguments.of(f)
+        list_size = f.list_size
+        slicing = _slicing_value(f, args)
+        multiplier = 1
+        if _is_list(f):
+            multiplier = sized.get(f.name) or slicing or list_size.get("assumed") \
+                or DEFAULT_ASSUMED_SIZE
+        child_sized = {name: slicing or list_size.get("assumed") or DEFAULT_ASSUMED_SIZE
+                       for name in list_size.get("sized_fields", ())}
+        key = f"{path}.{f.key}" if path else f.key
+        child = _object_selection(f)
+        children = _selection(child, child_sized, key, arguments, fields) if child else 0
+        subtotal = f.weight + multiplier * children
+        if fields is not None and (f.weight or children):
+            fields.append(FieldCost(key, f.weight, multiplier, subtotal))
+        total += subtotal
+    return total
+
+
+def _is_list(f: FieldPlan) -> bool:
+    type_ = f.definition.type if f.definition is not None else None
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def _object_selection(f: FieldPlan) -> Selection | None:
+    shape = f.shape
+    while shape.item is not None:
+        shape = shape.item
+    return shape.selection
+
+
+def _slicing_value(f: FieldPlan, args: Mapping[str, Any]) -> int | None:
+    """The size a slicing argument gives, capped by that argument's declared maximum."""
+    argument = f.list_size.get("slicing")
+    if argument is None or args.get(argument) is None:
+        return None
+    value = args[argument]
+    size = len(value) if isinstance(value, list) else int(value)
+    if argument in f.bounds:
+        size = min(size, f.bounds[argument][1])
+    return max(size, 0)
+
+
+def check_field_bounds(definition: Any, values: Mapping[str, Any]) -> None:
+    """Refuse argument values outside their declared ranges, and input-object fields'."""
+    bounds = metadata(definition).get("bounds") or {}
+    for name, value in values.items():
+        if name in bounds:
+            _check_range("Argument", name, value, bounds[name])
+        argument = definition.args.get(name)
+        input_type = get_named_type(argument.type) if argument is not None else None
+        if isinstance(input_type, GraphQLInputObjectType) and isinstance(value, dict):
+            for field_name, input_field in input_type.fields.items():
+                field_bounds = metadata(input_field).get("bounds") or {}
+                if field_name in value and field_name in field_bounds:
+                    _check_range("Input field", field_name, value[field_name],
+                                 field_bounds[field_name])
+
+
+def _check_range(what: str, name: str, value: Any, bounds: tuple[int, int]) -> None:
+    """An int within its range, or a list whose length is; None passes (the default applies)."""
+    measured = len(value) if isinstance(value, list) else value
+    low, high = bounds
+    if isinstance(measured, int) and not low <= measured <= high:
+        given = "items" if isinstance(value, list) else "value"
+        raise errors.RequestError(
+            errors.BAD_USER_INPUT,
+            f"{what} `{name}` must be within {low}..{high} ({given} given: {measured}).",
+            400, status_json=200,
+        )
