@@ -1,21 +1,25 @@
-"""In-process CPU cost of executing a query: the BFF's execution against graphql-core's floor.
+"""In-process CPU cost of executing a query: planned execution against graphql-core's.
 
 `python -m bench.inprocess --upstreams URL --iterations N --out FILE` (run pinned to the
 server's CPU while nothing else loads it). For each operation:
 
-1. Record: execute the operation once through the BFF's own schema, resolvers and
+1. Record: execute the operation once through the BFF's planner, with its
    per-request loaders, against the demo upstreams at URL (one real fetch).
-2. BFF execution (the measured figure): graphql-core `execute()` of the BFF's schema
-   (Strawberry's resolvers, the real `Loaders`) with a fresh request context whose
-   loaders are primed with the values fetched in step 1. Nothing is fetched or
-   decoded; resolvers, loader look-ups, Strawberry's wrappers and result
-   completion all run. The request contexts are built before the clock starts.
-3. Floor: graphql-core `execute()` of the same parsed document against a schema built
+2. BFF execution (the measured figure): the planner (`planner.execute`: fetch graph
+   and completion, actual cost included) with a fresh request context whose loaders
+   are primed with the values fetched in step 1. Nothing is fetched or decoded;
+   loader look-ups, the fetch graph's bookkeeping and completion all run. The
+   request contexts are built before the clock starts.
+3. Reference: graphql-core `execute()` of the BFF's schema with its reference
+   resolvers (`resolvers.reference`, the same declared behaviours, field at a time)
+   over the same primed loaders: what `BFF_PLANNER=off` costs.
+4. Floor: graphql-core `execute()` of the same parsed document against a schema built
    from the BFF's printed SDL with default resolvers, over the plain result data of
-   step 1 (dicts): the least it costs to execute this query in Python.
+   step 1 (dicts): what executing this query costs graphql-core with nothing to
+   fetch or compose.
 
-Both use the same `DocumentNode` (parsed and validated once, outside the clock) and
-the same variables; the floor's output is checked to be identical to the BFF's.
+All use the same `DocumentNode` (parsed and validated once, outside the clock) and
+the same variables; the outputs are checked to be identical to the planner's.
 CPU time is `time.process_time()`, median (and min) over rounds.
 """
 
@@ -63,6 +67,8 @@ class _Bff:
     """The BFF's pieces, as `app.graphql_http.endpoint` assembles them for one request."""
 
     def __init__(self, upstreams: str) -> None:
+        from app.admission import Admission
+        from app.limits import query_limits
         from app.settings import load_settings
         from app.upstream import UpstreamClient
         from schema import build_schema as build_bff_schema
@@ -70,6 +76,8 @@ class _Bff:
         self.settings = load_settings(_settings_environ(upstreams))
         self.schema: GraphQLSchema = build_bff_schema()._schema
         self.client = UpstreamClient(self.settings)
+        self.admission = Admission(self.schema, cache_size=16, introspection=False,
+                                   limits=query_limits(self.settings))
 
     def context(self, user_id: str | None) -> Any:
         from app.context import RequestContext
@@ -99,15 +107,14 @@ def _prime(loaders: Any, snapshot: Snapshot) -> None:
             loader.prime(key, value)
 
 
-async def _run(result: Any) -> ExecutionResult:
+async def _run(result: Any) -> Any:
     if inspect.isawaitable(result):
         result = await result
-    assert isinstance(result, ExecutionResult)
     return result
 
 
 async def _cpu_rounds(
-    make: Callable[[], Callable[[], Awaitable[ExecutionResult] | ExecutionResult]],
+    make: Callable[[], Callable[[], Any]],
     iterations: int,
     rounds: int,
 ) -> list[float]:
@@ -130,29 +137,45 @@ def _stats(samples: list[float]) -> dict[str, float]:
 async def measure(
     bff: _Bff, request: operations.Request, iterations: int, rounds: int
 ) -> dict[str, Any]:
-    document: DocumentNode = parse(request.query)
-    problems = validate(bff.schema, document)
-    if problems:
-        raise RuntimeError(f"{request.name} does not validate: {problems[0].message}")
+    import planner
+
+    admitted = bff.admission.operation(bff.admission.document(request.query), request.name,
+                                       request.variables)
+    document: DocumentNode = admitted.document.node
     user_id = operations.BENCH_USER if "Authorization" in request.headers else None
     variables = request.variables
 
     recording = bff.context(user_id)
-    first = await _run(execute(bff.schema, document, context_value=recording,
-                               variable_values=variables, operation_name=request.name))
+    loaders = recording.loaders
+    recording.loaders.release = lambda: None  # keep what was fetched, to replay it
+    first = await planner.execute(admitted.plan, admitted.arguments, recording)
     if first.errors:
-        raise RuntimeError(f"{request.name} failed in process: {first.errors[0].message}")
-    snapshot = _snapshot(recording.loaders)
+        raise RuntimeError(f"{request.name} failed in process: {first.errors[0]['message']}")
+    snapshot = _snapshot(loaders)
     data = first.data
 
+    def primed() -> Any:
+        ctx = bff.context(user_id)
+        _prime(ctx.loaders, snapshot)
+        return ctx
+
+    reference_check = await _run(execute(bff.schema, document, context_value=primed(),
+                                         variable_values=variables,
+                                         operation_name=request.name))
     floor_schema = build_schema(print_schema(bff.schema))
     floor_check = await _run(execute(floor_schema, document, root_value=data,
                                      variable_values=variables, operation_name=request.name))
-    same_output = orjson.dumps(floor_check.data) == orjson.dumps(data) and not floor_check.errors
+    same_output = (orjson.dumps(floor_check.data) == orjson.dumps(data)
+                   and not floor_check.errors
+                   and orjson.dumps(reference_check.data) == orjson.dumps(data)
+                   and not reference_check.errors)
 
-    def bff_call() -> Callable[[], Awaitable[ExecutionResult] | ExecutionResult]:
-        ctx = bff.context(user_id)
-        _prime(ctx.loaders, snapshot)
+    def bff_call() -> Callable[[], Awaitable[Any]]:
+        ctx = primed()
+        return lambda: planner.execute(admitted.plan, admitted.arguments, ctx)
+
+    def reference_call() -> Callable[[], Awaitable[ExecutionResult] | ExecutionResult]:
+        ctx = primed()
         return lambda: execute(bff.schema, document, context_value=ctx,
                                variable_values=variables, operation_name=request.name)
 
@@ -168,8 +191,10 @@ async def measure(
 
     warm = max(5, iterations // 10)
     await _cpu_rounds(bff_call, warm, 1)
+    await _cpu_rounds(reference_call, warm, 1)
     await _cpu_rounds(floor_call, warm, 1)
     bff_us = await _cpu_rounds(bff_call, iterations, rounds)
+    reference_us = await _cpu_rounds(reference_call, iterations, rounds)
     floor_us = await _cpu_rounds(floor_call, iterations, rounds)
     parse_us = await _cpu_rounds(parse_validate_call, max(5, iterations // 5), rounds)
     fields = _count_fields(data)
@@ -180,9 +205,12 @@ async def measure(
         "floor_output_identical": same_output,
         "floor_execute": _stats(floor_us),
         "bff_execute_primed": _stats(bff_us),
+        "reference_execute_primed": _stats(reference_us),
         "parse_and_validate": _stats(parse_us),
         "ratio_median": round(statistics.median(bff_us) / statistics.median(floor_us), 2),
         "ratio_min": round(min(bff_us) / min(floor_us), 2),
+        "reference_ratio_median": round(
+            statistics.median(reference_us) / statistics.median(floor_us), 2),
         "iterations": iterations,
         "rounds": rounds,
     }

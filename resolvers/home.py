@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from app.context import RequestContext
@@ -26,13 +27,21 @@ RECOMMENDATIONS = Load(
 """Personalised when signed in, popular items otherwise; unknown products left out."""
 
 
+SEGMENT_SHARE = 0.5
+"""The part of the remaining budget the user's segment may take before promotions are
+asked for untargeted: a slow users service must not cost the promotions too."""
+
+
 async def _promotions(home: Any, args: Args, ctx: RequestContext) -> list[records.Promotion]:
-    """Targeted by the user's segment; if the segment can't be had, untargeted (UPSTREAMS.md)."""
+    """Targeted by the user's segment; if the segment can't be had (in time), untargeted
+    (UPSTREAMS.md)."""
     segment: str | None = None
     if ctx.user_id is not None:
+        wait_s = ctx.scope.deadline.remaining_s() * SEGMENT_SHARE
         try:
-            user: records.User | None = await ctx.loaders.users.load(ctx.user_id)
-        except DependencyError:
+            user: records.User | None = await asyncio.wait_for(
+                asyncio.shield(ctx.loaders.users.load(ctx.user_id)), wait_s)
+        except (DependencyError, TimeoutError):
             user = None
         segment = user.segment if user is not None else None
     found: list[records.Promotion] = await ctx.loaders.promotions.load(segment or "")
