@@ -35,6 +35,7 @@ from planner.cost import Arguments, check_bounds, estimate
 from planner.plan import Plan
 
 MAX_CACHED_DOCUMENT_CHARS = 64 * 1024
+NO_VARIABLES = VariableValues({}, {})
 MAX_PLANS_PER_DOCUMENT = 16
 """Plans differ only by the values of `@skip`/`@include` variables; beyond this many
 combinations a document's plans are made per request rather than kept."""
@@ -192,6 +193,13 @@ class Admission:
             document, node, node.name.value if node.name else None, node.operation, coerced,
             requested, plan, arguments,
         )
+
+    def prewarm(self, document: Document) -> None:
+        """Plan the document's operations now, when its plans depend on no variable."""
+        if document.conditions:
+            return
+        for node in document.operations.values():
+            self.plan(document, node, NO_VARIABLES)
 
     def plan(
         self, document: Document, node: OperationDefinitionNode, variables: VariableValues

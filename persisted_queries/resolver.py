@@ -72,11 +72,11 @@ class DocumentResolver:
         return self._store
 
     def prewarm(self) -> list[tuple[ManifestOperation, str]]:
-        """Admit every manifest document now; return those that do not validate."""
+        """Admit and plan every manifest document now; return those that do not validate."""
         problems = []
         for operation in self._manifests:
             try:
-                self._manifest_document(operation)
+                self._admission.prewarm(self._manifest_document(operation).document)
             except errors.RequestError as refusal:
                 problems.append((operation, refusal.message))
         return problems
