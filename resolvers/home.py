@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 from app.context import RequestContext
-from app.errors import DependencyError
 from loaders import promotions as promotions_service
 from loaders import records
 from resolvers.declare import Args, Call, Load, constant
@@ -39,11 +38,12 @@ async def _promotions(home: Any, args: Args, ctx: RequestContext) -> list[record
     if ctx.user_id is not None:
         wait_s = ctx.scope.deadline.remaining_s() * SEGMENT_SHARE
         try:
-            user: records.User | None = await asyncio.wait_for(
-                asyncio.shield(ctx.loaders.users.load(ctx.user_id)), wait_s)
-        except (DependencyError, TimeoutError):
+            (user,) = await asyncio.wait_for(
+                asyncio.shield(ctx.loaders.users.load_many([ctx.user_id])), wait_s)
+        except TimeoutError:
             user = None
-        segment = user.segment if user is not None else None
+        if isinstance(user, records.User):  # not None, nor the users service's failure
+            segment = user.segment
     found: list[records.Promotion] = await ctx.loaders.promotions.load(segment or "")
     return found
 

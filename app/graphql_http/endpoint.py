@@ -1,8 +1,10 @@
 """`/graphql`: the request pipeline of DESIGN.md, one stage after another.
 
 edge (request id, load shedding, CSRF, body limit, identity, deadline) →
-decode → resolve document → admit → execute → shape → respond.
-Every refusal is a `RequestError` carrying its code and status.
+decode → resolve document → admit (and plan) → spend → execute → shape → respond.
+Each stage hands the next an immutable value (`GraphQLRequest`, `Resolved`,
+`Operation`, `Spent`, `Outcome`, `Answer`); every refusal is a `RequestError`
+carrying its code and status.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -22,10 +25,11 @@ from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
 from app.deadline import Deadline, budget_from_header, upstream_budget
-from app.execution import Outcome, run
+from app.execution import run
 from app.graphql_http import decode, negotiate
 from app.graphql_http.graphiql import graphiql_page
 from app.limits import query_limits
+from app.outcome import Outcome
 from app.ratelimit import (
     Buckets,
     MemoryBuckets,
@@ -38,6 +42,7 @@ from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
 from persisted_queries.factory import build_resolver
+from persisted_queries.resolver import Resolved
 from planner import account
 
 log = logging.getLogger("bff.request")
@@ -78,86 +83,86 @@ class GraphQLEndpoint:
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
-        request_id = edge.request_id(request.headers.get("x-request-id"))
+        known = Known(edge.request_id(request.headers.get("x-request-id")))
         accept = request.headers.get("accept")
         if (
             request.method == "GET"
             and self.settings.graphiql_enabled
             and negotiate.wants_html(accept)
         ):
-            return HTMLResponse(graphiql_page(), headers={"x-request-id": request_id})
-        state = _RequestState(request_id)
+            return HTMLResponse(graphiql_page(), headers={"x-request-id": known.request_id})
         if self.in_flight >= self.settings.max_in_flight:
-            response = self._refusal(
-                errors.RequestError(
-                    errors.SERVICE_UNAVAILABLE, "The server is busy; retry shortly.", 503,
-                    headers={"retry-after": "1"},
-                ),
-                negotiate.JSON,
-                state,
+            busy = errors.RequestError(
+                errors.SERVICE_UNAVAILABLE, "The server is busy; retry shortly.", 503,
+                headers={"retry-after": "1"},
             )
-            return self._finish(response, state, started)
-        self.in_flight += 1
-        metrics.IN_FLIGHT.inc()
-        try:
-            response = await self._handle(request, accept, state)
-        finally:
-            self.in_flight -= 1
-            metrics.IN_FLIGHT.dec()
-        return self._finish(response, state, started)
+            answer = self._refusal(busy, negotiate.JSON, known)
+        else:
+            self.in_flight += 1
+            metrics.IN_FLIGHT.inc()
+            try:
+                known, answer = await self._handle(request, accept, known)
+            finally:
+                self.in_flight -= 1
+                metrics.IN_FLIGHT.dec()
+        self._finish(answer, known, started)
+        return answer.response
 
-    async def _handle(self, request: Request, accept: str | None, state: _RequestState) -> Response:
+    async def _handle(
+        self, request: Request, accept: str | None, known: Known
+    ) -> tuple[Known, Answer]:
+        """The stages, each handing the next an immutable value; a refusal ends them."""
         media_type = negotiate.JSON
         try:
             media_type = negotiate.response_media_type(accept)
-            deadline = Deadline(
-                upstream_budget(
-                    budget_from_header(
-                        request.headers.get("x-request-timeout-ms"),
-                        self.settings.default_timeout_ms,
-                        self.settings.max_timeout_ms,
-                    )
-                )
-            )
+            deadline = Deadline(upstream_budget(budget_from_header(
+                request.headers.get("x-request-timeout-ms"),
+                self.settings.default_timeout_ms,
+                self.settings.max_timeout_ms,
+            )))
             graphql_request = await self._decode(request)
-            token = self.auth.token_from(
+            user_id = self.auth.user_id(self.auth.token_from(
                 request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
-            )
-            user_id = self.auth.user_id(token)
-            state.user_id = user_id
+            ))
+            known = replace(known, user_id=user_id)
             resolved = await self.documents.resolve(graphql_request)
-            document = resolved.document
-            state.document_hash = document.hash
-            if request.method == "GET" and self.admission.select(
-                document, graphql_request.operation_name
-            ).operation is not OperationType.QUERY:
-                raise errors.RequestError(
-                    errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
-                    headers={"allow": "POST"},
-                )
-            operation = self.admission.operation(
-                document, graphql_request.operation_name, graphql_request.variables
-            )
-            state.label = self.documents.label(resolved, operation.name)
-            if request.method == "GET" and resolved.persisted:
-                state.operation = operation
-                state.if_none_match = request.headers.get("if-none-match")
-            identity = await self._spend(request, operation, state)
+            known = replace(known, document_hash=resolved.document.hash)
+            operation = self._admit(request.method, graphql_request, resolved)
+            known = replace(known, label=self.documents.label(resolved, operation.name))
+            spent = await self._spend(request, operation, user_id)
             trace = TraceContext.from_header(request.headers.get("traceparent"))
-            state.trace_id = trace.trace_id
-            outcome = await self._execute(operation, graphql_request, deadline, trace, state)
-            await self._account(operation, outcome, identity, state)
+            known = replace(known, trace_id=trace.trace_id)
+            scope = CallScope(known.request_id, deadline, trace, user_id)
+            outcome = await self._execute(operation, graphql_request, scope)
+            cost = await self._account(operation, outcome, spent)
         except errors.RequestError as refusal:
-            return self._refusal(refusal, media_type, state)
+            return known, self._refusal(refusal, media_type, known)
         except Exception:
             # A bug outside execution (execution masks its own): a coded 500, details logged.
             log.exception("unexpected error handling a request",
-                          extra={"request_id": state.request_id})
-            return self._refusal(
-                errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.", 500),
-                media_type, state,
+                          extra={"request_id": known.request_id})
+            bug = errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.", 500)
+            return known, self._refusal(bug, media_type, known)
+        cacheable = request.method == "GET" and resolved.persisted
+        return known, self._respond(
+            outcome, cost, scope, media_type, known,
+            operation if cacheable else None, request.headers.get("if-none-match"),
+        )
+
+    def _admit(
+        self, method: str, graphql_request: decode.GraphQLRequest, resolved: Resolved
+    ) -> Operation:
+        document = resolved.document
+        if method == "GET" and self.admission.select(
+            document, graphql_request.operation_name
+        ).operation is not OperationType.QUERY:
+            raise errors.RequestError(
+                errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
+                headers={"allow": "POST"},
             )
-        return self._respond(outcome, media_type, state)
+        return self.admission.operation(
+            document, graphql_request.operation_name, graphql_request.variables
+        )
 
     async def _decode(self, request: Request) -> decode.GraphQLRequest:
         if request.method == "GET":
@@ -194,75 +199,69 @@ class GraphQLEndpoint:
         )
 
     async def _spend(
-        self, request: Request, operation: Operation, state: _RequestState
-    ) -> str | None:
+        self, request: Request, operation: Operation, user_id: str | None
+    ) -> Spent:
         """Take the operation's requested cost from the client's bucket, or refuse (429)."""
         metrics.QUERY_COST.observe(operation.cost)
-        state.cost = {"requestedQueryCost": operation.cost, "actualQueryCost": operation.cost,
-                      "maximumAvailable": self.settings.max_cost}
         if self.rate_limiter is None:
-            return None
+            return Spent(operation.cost, None, None)
         identity = client_identity(
-            state.user_id,
+            user_id,
             request.client.host if request.client else None,
             request.headers.get("x-forwarded-for"),
             self.settings.trusted_proxies,
         )
         decision = await self.rate_limiter.spend(identity, operation.cost)
-        state.cost["throttleStatus"] = decision.throttle_status(
-            self.rate_limiter.capacity, self.rate_limiter.rate
-        )
+        throttle = decision.throttle_status(self.rate_limiter.capacity, self.rate_limiter.rate)
         if not decision.allowed:
-            state.cost["actualQueryCost"] = 0
             raise errors.RequestError(
                 errors.THROTTLED,
                 f"Cost budget spent: this query costs {operation.cost}; retry in "
                 f"{decision.retry_after_s} s.",
                 429,
                 headers={"retry-after": str(decision.retry_after_s)},
-                response_extensions={"cost": state.cost},
+                response_extensions={"cost": self._cost(operation.cost, 0, throttle)},
             )
-        return identity
+        return Spent(operation.cost, identity, throttle)
 
-    async def _account(
-        self, operation: Operation, outcome: Outcome, identity: str | None,
-        state: _RequestState,
-    ) -> None:
-        """Actual cost (lists as returned), and the unused part refunded to the bucket."""
-        assert state.cost is not None
-        actual = outcome.actual_cost
-        state.cost["actualQueryCost"] = actual
-        if self.rate_limiter is not None and identity is not None:
-            left = await self.rate_limiter.refund(identity, operation.cost - actual)
-            if left is not None:
-                state.cost["throttleStatus"]["currentlyAvailable"] = int(left)
+    async def _account(self, operation: Operation, outcome: Outcome, spent: Spent
+                       ) -> dict[str, Any]:
+        """`extensions.cost`: actual cost (lists as returned), the unused part refunded."""
+        throttle = spent.throttle
+        if self.rate_limiter is not None and spent.identity is not None:
+            left = await self.rate_limiter.refund(spent.identity,
+                                                  operation.cost - outcome.actual_cost)
+            if left is not None and throttle is not None:
+                throttle = {**throttle, "currentlyAvailable": int(left)}
+        return self._cost(operation.cost, outcome.actual_cost, throttle)
+
+    def _cost(self, requested: int, actual: int, throttle: dict[str, Any] | None
+              ) -> dict[str, Any]:
+        cost: dict[str, Any] = {"requestedQueryCost": requested, "actualQueryCost": actual,
+                                "maximumAvailable": self.settings.max_cost}
+        if throttle is not None:
+            cost["throttleStatus"] = throttle
+        return cost
 
     async def _execute(
-        self,
-        operation: Operation,
-        graphql_request: decode.GraphQLRequest,
-        deadline: Deadline,
-        trace: TraceContext,
-        state: _RequestState,
+        self, operation: Operation, graphql_request: decode.GraphQLRequest, scope: CallScope
     ) -> Outcome:
-        scope = CallScope(state.request_id, deadline, trace, state.user_id)
         ctx = RequestContext(self.settings, scope, Loaders(self.upstream, scope))
-        state.scope = scope
         return await run(self.schema, operation, graphql_request.variables, ctx,
                          planned=self.settings.planner == "on")
 
-    def _respond(self, outcome: Outcome, media_type: str, state: _RequestState) -> Response:
+    def _respond(
+        self, outcome: Outcome, cost: dict[str, Any], scope: CallScope, media_type: str,
+        known: Known, cacheable: Operation | None, if_none_match: str | None,
+    ) -> Answer:
         body: dict[str, Any] = {}
         if outcome.errors:
             body["errors"] = outcome.errors
         body["data"] = outcome.data
-        extensions: dict[str, Any] = {}
-        if state.cost is not None:
-            extensions["cost"] = state.cost
+        extensions: dict[str, Any] = {"cost": cost}
         if outcome.degraded:
             extensions["degraded"] = {"components": outcome.degraded}
-            state.degraded = list(outcome.degraded)
-        if not self.settings.is_production and state.scope is not None:
+        if not self.settings.is_production:
             extensions["trace"] = {
                 "calls": [
                     {
@@ -272,55 +271,51 @@ class GraphQLEndpoint:
                         "durationMs": c.duration_ms,
                         "outcome": c.outcome,
                     }
-                    for c in state.scope.calls
+                    for c in scope.calls
                 ]
             }
-        if extensions:
-            body["extensions"] = extensions
-        state.outcome = "degraded" if outcome.degraded else ("error" if outcome.errors else "ok")
-        status = 200
-        if state.operation is not None:
-            return self._cacheable(body, outcome, media_type, state)
-        return self._json(body, status, media_type, state)
+        body["extensions"] = extensions
+        label = "degraded" if outcome.degraded else ("error" if outcome.errors else "ok")
+        degraded = tuple(outcome.degraded)
+        if cacheable is not None:
+            return self._cacheable(body, outcome, cacheable, media_type, known, label, degraded,
+                                   if_none_match)
+        return self._json(body, 200, media_type, known, label, degraded)
 
     def _cacheable(
-        self, body: dict[str, Any], outcome: Outcome, media_type: str, state: _RequestState
-    ) -> Response:
+        self, body: dict[str, Any], outcome: Outcome, operation: Operation, media_type: str,
+        known: Known, label: str, degraded: tuple[str, ...], if_none_match: str | None,
+    ) -> Answer:
         """A persisted GET: Cache-Control from the cache hints, a strong ETag, 304 on a match."""
-        assert state.operation is not None
         freshness = cache_policy.Freshness(0, False)
         if not outcome.errors and not outcome.degraded and outcome.data is not None:
             freshness = account.freshness(
-                state.operation.plan, outcome.data, signed_in=state.user_id is not None,
+                operation.plan, outcome.data, signed_in=known.user_id is not None,
                 private_max_age=cache_policy.private_max_age(self.settings.cache_private),
                 max_ttl_s=self.settings.response_cache_max_ttl_s,
             )
         headers = {"cache-control": freshness.header(), "vary": cache_policy.VARY}
         if not freshness.cacheable:
-            response = self._json(body, 200, media_type, state)
-            response.headers.update(headers)
-            return response
+            answer = self._json(body, 200, media_type, known, label, degraded)
+            answer.response.headers.update(headers)
+            return answer
         # Cacheable bytes are shared by every client they are served to: no per-request trace,
         # and public ones no client's rate-limit bucket (HTTP.md).
-        extensions = body.get("extensions", {})
+        extensions = body["extensions"]
         extensions.pop("trace", None)
-        if not freshness.private and isinstance(extensions.get("cost"), dict):
+        if not freshness.private:
             extensions["cost"].pop("throttleStatus", None)
-        if not extensions:
-            body.pop("extensions", None)
         content = orjson.dumps(body)
         headers["etag"] = cache_policy.etag(content)
-        headers["x-request-id"] = state.request_id
-        if cache_policy.matches(state.if_none_match, headers["etag"]):
-            state.status = 304
-            return Response(status_code=304, headers=headers)
-        state.status = 200
-        return Response(content, status_code=200, media_type=media_type, headers=headers)
+        headers["x-request-id"] = known.request_id
+        if cache_policy.matches(if_none_match, headers["etag"]):
+            return Answer(Response(status_code=304, headers=headers), 304, label, degraded)
+        return Answer(Response(content, status_code=200, media_type=media_type, headers=headers),
+                      200, label, degraded)
 
     def _refusal(
-        self, refusal: errors.RequestError, media_type: str, state: _RequestState
-    ) -> Response:
-        state.outcome = "error"
+        self, refusal: errors.RequestError, media_type: str, known: Known
+    ) -> Answer:
         if refusal.code in _REJECTIONS:
             metrics.REJECTED.labels(refusal.code).inc()
         status = refusal.status
@@ -329,63 +324,68 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"errors": [refusal.as_graphql_error()]}
         if refusal.response_extensions:
             body["extensions"] = refusal.response_extensions
-        response = self._json(body, status, media_type, state)
-        response.headers.update(refusal.headers)
-        return response
+        answer = self._json(body, status, media_type, known, "error", ())
+        answer.response.headers.update(refusal.headers)
+        return answer
 
     def _json(
-        self, body: dict[str, Any], status: int, media_type: str, state: _RequestState
-    ) -> Response:
-        state.status = status
-        return Response(
+        self, body: dict[str, Any], status: int, media_type: str, known: Known, outcome: str,
+        degraded: tuple[str, ...],
+    ) -> Answer:
+        response = Response(
             orjson.dumps(body),
             status_code=status,
             media_type=media_type,
-            headers={"x-request-id": state.request_id, "cache-control": "no-store"},
+            headers={"x-request-id": known.request_id, "cache-control": "no-store"},
         )
+        return Answer(response, status, outcome, degraded)
 
-    def _finish(self, response: Response, state: _RequestState, started: float) -> Response:
+    def _finish(self, answer: Answer, known: Known, started: float) -> None:
         duration = time.monotonic() - started
-        label = state.label or ANONYMOUS
-        metrics.REQUESTS.labels(label, str(state.status), state.outcome).inc()
+        label = known.label or ANONYMOUS
+        metrics.REQUESTS.labels(label, str(answer.status), answer.outcome).inc()
         metrics.REQUEST_DURATION.labels(label).observe(duration)
         log.info(
             "graphql request",
             extra={
-                "request_id": state.request_id,
-                "trace_id": state.trace_id,
+                "request_id": known.request_id,
+                "trace_id": known.trace_id,
                 "operation": label,
-                "document_hash": state.document_hash,
-                "status": state.status,
+                "document_hash": known.document_hash,
+                "status": answer.status,
                 "duration_ms": round(duration * 1000, 2),
-                "degraded": state.degraded,
-                "user": _user_hash(state.user_id),
+                "degraded": list(answer.degraded),
+                "user": _user_hash(known.user_id),
             },
         )
-        return response
 
 
-class _RequestState:
-    """What the log line and metrics say about one request."""
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the log line and metrics say about one request, as far as its stages got."""
 
-    __slots__ = (
-        "cost", "degraded", "document_hash", "if_none_match", "label", "operation", "outcome",
-        "request_id", "scope", "status", "trace_id", "user_id",
-    )
+    request_id: str
+    user_id: str | None = None
+    document_hash: str | None = None
+    label: str | None = None  # the persisted operation's name (metrics, logs)
+    trace_id: str | None = None
 
-    def __init__(self, request_id: str) -> None:
-        self.request_id = request_id
-        self.status = 500
-        self.outcome = "error"
-        self.trace_id: str | None = None
-        self.document_hash: str | None = None
-        self.user_id: str | None = None
-        self.degraded: list[str] = []
-        self.scope: CallScope | None = None
-        self.label: str | None = None  # the persisted operation's name (metrics, logs)
-        self.operation: Operation | None = None  # set for persisted GETs: HTTP-cacheable
-        self.if_none_match: str | None = None
-        self.cost: dict[str, Any] | None = None  # extensions.cost (Shopify's names)
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """The requested cost taken from the client's bucket (none without rate limiting)."""
+
+    requested: int
+    identity: str | None
+    throttle: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    response: Response
+    status: int
+    outcome: str  # ok, degraded or error (bff_requests_total)
+    degraded: tuple[str, ...]
 
 
 def _rate_limiter(settings: Settings, redis: Any | None) -> RateLimiter | None:
