@@ -20,6 +20,7 @@ from resolvers.declare import Args, Call, Load, Read
 from resolvers.pagination import paginate
 
 REVIEWS_PAGE_MAX = 20
+"""The reviews service's largest page (UPSTREAMS.md), and so the largest `reviews(first:)`."""
 LIMITED_BELOW = 5
 
 

@@ -12,6 +12,7 @@ from resolvers.pagination import paginate
 from resolvers.product import PageInfo
 
 SEARCH_PAGE_MAX = 50
+"""The search service's largest page (UPSTREAMS.md), and so the largest `search(first:)`."""
 
 
 @dataclass(frozen=True, slots=True)

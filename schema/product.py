@@ -107,7 +107,8 @@ class Product:
     reviews: ReviewConnection | None = composed(
         r.REVIEWS, arguments=_reviews,
         description="Optional component (reviews service). first: 1..20.",
-        metadata=bounds(first=(1, 20)) | list_size(slicing="first", sized_fields=("edges",))
+        metadata=bounds(first=(1, r.REVIEWS_PAGE_MAX))
+        | list_size(slicing="first", sized_fields=("edges",))
         | cache_hint(120),
     )
     delivery_estimate: DeliveryEstimate | None = composed(

@@ -49,7 +49,8 @@ class Query:
     search: ProductConnection = composed(
         search_resolvers.SEARCH, arguments=_search,
         description="Full-text product search, cursor-paginated. first: 1..50.",
-        metadata=bounds(first=(1, 50)) | list_size(slicing="first", sized_fields=("edges",))
+        metadata=bounds(first=(1, search_resolvers.SEARCH_PAGE_MAX))
+        | list_size(slicing="first", sized_fields=("edges",))
         | cache_hint(300),
     )
 
