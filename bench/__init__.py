@@ -16,5 +16,6 @@ One module, one job:
 - `loadgen`: the load generators (wrk, pure Python) behind one interface.
 - `cluster`: which processes run for a scenario; `operations`: what is sent.
 - `critical_path`: the slowest dependency chain of a request, from upstream-side timings.
-- `scenarios`: the six scenarios; `report`: JSON and Markdown output.
+- `node_peers`, `peer_cases`: the Node peers (install, start) and what is sent to them.
+- `scenarios`: the seven scenarios; `report`: JSON and Markdown output.
 """

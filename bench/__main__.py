@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="clients for scenario 4 (default 4: below saturation)")
     p.add_argument("--tail-clients", type=int, default=4,
                    help="clients for scenario 5 (default 4: below saturation)")
+    p.add_argument("--peer-clients", type=int, default=32,
+                   help="connections for the peers scenario, the same for every server "
+                        "(default 32)")
     p.add_argument("--upstream-latency", default="20/120", metavar="P50/P99",
                    help="ms, every service, scenarios 2 and 4 (default 20/120)")
     p.add_argument("--memory-requests", type=int,
@@ -106,6 +109,7 @@ def config_from(args: argparse.Namespace, command: str) -> BenchConfig:
         latency_clients=args.latency_clients,
         deadline_clients=args.deadline_clients,
         tail_clients=args.tail_clients,
+        peer_clients=args.peer_clients,
         upstream_p50_ms=p50,
         upstream_p99_ms=p99,
         memory_requests=args.memory_requests if args.memory_requests is not None

@@ -33,6 +33,16 @@ BFF_BASE_ENV: dict[str, str] = {
 configuration (no dev trace extension, JSON logs), response cache off so that queries
 are executed, hedging off."""
 
+PEER_BASE_ENV: dict[str, str] = {
+    "BFF_ENV": "production",
+    "BFF_SERVICE_TOKEN": operations.SERVICE_TOKEN,
+    "BFF_JWT_SECRET": operations.JWT_SECRET,
+    "BFF_HOST": "127.0.0.1",
+    "NODE_ENV": "production",
+}
+"""How the Node peers run (`../shared/peers/README.md`): the BFF's production settings and
+secrets, so that the same signed-in token is accepted by every server."""
+
 
 @dataclass(frozen=True)
 class Server:
@@ -111,6 +121,17 @@ class Cluster:
         args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
         argv = python_argv("bench.naive_server", *args) if naive else [*bff_command(), *args]
         server = self._start(name, argv, full_env, self.layout.server, "/readyz", port)
+        self._servers[name] = server
+        return server
+
+    def peer(self, name: str, node: str, script: Path) -> Server:
+        """A Node peer (`node script`), pinned like the BFF, started on first use."""
+        if name in self._servers:
+            return self._servers[name]
+        self.start_upstreams()
+        port = free_port()
+        env = {**PEER_BASE_ENV, **self.upstream_env(), "PORT": str(port)}
+        server = self._start(name, [node, str(script)], env, self.layout.server, "/readyz", port)
         self._servers[name] = server
         return server
 

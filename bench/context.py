@@ -31,6 +31,7 @@ class BenchConfig:
     deadline_clients: int = 4
     deadline_budget_ms: int = 300
     tail_clients: int = 4
+    peer_clients: int = 32
     upstream_p50_ms: float = 20.0
     upstream_p99_ms: float = 120.0
     memory_requests: int = 100_000

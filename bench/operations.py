@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import jwt
 import orjson
@@ -20,6 +21,9 @@ SEARCH_TERMS: Final = ("lamp", "bag", "desk", "mug", "watch", "table", "bottle",
 LONG_BUDGET: Final = {"X-Request-Timeout-Ms": "5000"}
 """Where the deadline is not what is measured: the largest budget the server allows by
 default, so that queueing under saturation cannot cut a query short."""
+GET_HEADERS: Final = {"Apollo-Require-Preflight": "true"}
+"""What Apollo Client sends with a GET so that CSRF guards (the BFF's, Apollo's, the
+Mercurius peer's) let it through."""
 
 
 def contract_dir() -> Path:
@@ -85,3 +89,14 @@ def throughput_requests() -> list[Request]:
 def search_mix() -> list[bytes]:
     """Bodies cycled by the memory run: the same document, varied data."""
     return [search_results(term, first).body() for term in SEARCH_TERMS for first in (10, 20)]
+
+
+def persisted_get_url(graphql_url: str, req: Request) -> str:
+    """Apollo APQ by GET: hash only, variables and extensions as JSON query parameters."""
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": req.sha256}}
+    query = urlencode({
+        "operationName": req.name,
+        "variables": orjson.dumps(req.variables).decode(),
+        "extensions": orjson.dumps(extensions).decode(),
+    })
+    return f"{graphql_url}?{query}"

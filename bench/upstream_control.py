@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -42,6 +43,31 @@ class UpstreamControl:
         response.raise_for_status()
         calls: dict[str, int] = response.json()["calls"]
         return calls
+
+    def settle(self, quiet_s: float = 0.3, timeout_s: float = 15.0) -> bool:
+        """Wait until no new call arrives for `quiet_s`: the server under test has finished
+        the requests a load generator abandoned at the end of its run. False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        last = sum(self.calls().values())
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            total = sum(self.calls().values())
+            if total != last:
+                last, quiet_since = total, time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                return True
+        return False
+
+    def requests_seen(self) -> tuple[int, int]:
+        """(distinct caller request ids, calls timed) since the last `fresh()`.
+
+        Every server under test forwards its request id (the client's, or one it makes) on
+        each upstream call, so the distinct ids count the requests it served, whichever
+        server it is and whether or not its client waited for the answer.
+        """
+        timings = self.timings()
+        return len({request_id for request_id, *_ in timings if request_id}), len(timings)
 
     def timings(self) -> list[Timing]:
         response = self._http.get(TIMINGS_PATH)

@@ -7,6 +7,8 @@ Uses the pure-Python load generator, so wrk need not be installed.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-from bench import critical_path
+from bench import critical_path, node_peers
 from bench.loadgen import wrk
 from bench.loadgen.spec import LoadSpec
 from bench.report import markdown
@@ -30,6 +32,7 @@ TINY = [
     "--saturation-clients", "2", "--latency-clients", "4", "--deadline-clients", "2",
     "--tail-clients", "2", "--upstream-latency", "2/5", "--inprocess-iterations", "3",
     "--memory-requests", "20", "--memory-max-s", "1", "--memory-in-flight", "4",
+    "--peer-clients", "2",
 ]
 
 
@@ -38,7 +41,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bench-results")
     completed = subprocess.run(
         [sys.executable, "-m", "bench", *TINY, "--out", str(out)],
-        capture_output=True, text=True, timeout=90, check=False,
+        capture_output=True, text=True, timeout=300, check=False,
         cwd=Path(__file__).resolve().parents[1],
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
@@ -86,6 +89,126 @@ def test_latency_rows_join_upstream_timings(tiny_run: Path) -> None:
     assert search["load"]["requests"] > 0
     assert search["unmatched_requests"] < search["load"]["requests"]
     assert search["critical_path_ms"]["count"] > 0
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed: peers skipped")
+def test_peers_measured_every_server_doing_the_same_work(tiny_run: Path) -> None:
+    """With node present (as in CI) the peers scenario runs rather than skips, every
+    server answers every case, and the same-work checks hold (exact in a tiny run: the
+    Python generator abandons no request)."""
+    data = _load(tiny_run, "peers")
+    assert data["status"] == "ok", data["reason"]
+    summary = data["tables"][0]
+    assert summary["columns"][1:4] == ["BFF req/s", "Mercurius req/s", "Apollo req/s"]
+    assert [row[0] for row in summary["rows"]] == [
+        "SearchResults POST", "HomeScreen POST", "HomeScreen APQ GET"]
+    for row in summary["rows"]:
+        assert all(isinstance(v, float) and v > 0 for v in row[1:4]), row
+    targets = {t["name"]: t for t in data["targets"]}
+    same_calls = next(t for name, t in targets.items() if name.startswith("same upstream calls"))
+    assert same_calls["met"] is True, same_calls["measured"]
+    assert "SearchResults POST 5.00/5.00/5.00" in same_calls["measured"]
+    assert targets["same data on every server (opaque cursors aside)"]["met"] is True
+    assert targets["zero failed requests (peers)"]["met"] is True
+    assert "SearchResults POST: BFF req/s vs Mercurius" in targets
+
+
+def test_peercalls_differing_by_call_are_named() -> None:
+    from bench.peer_report import calls_differ
+
+    bff = {"catalog /search": 1.0, "pricing /prices": 1.0}
+    assert calls_differ(bff, dict(bff)) == []
+    assert calls_differ(bff, {"catalog /search": 1.0, "pricing /prices": 1.01}) == []
+    assert calls_differ(bff, {"catalog /search": 1.0}) == ["pricing /prices: 1.00 vs 0.00"]
+    assert calls_differ(bff, {**bff, "pricing /prices": 2.0}) == [
+        "pricing /prices: 1.00 vs 2.00"]
+
+
+def test_peer_doing_less_work_is_flagged_not_faster() -> None:
+    """A peer answering the same data with fewer upstream calls gets no req/s verdict."""
+    from bench.context import ServerLoad
+    from bench.loadgen.spec import LoadResult
+    from bench.peer_cases import Answer, cases
+    from bench.peer_report import Contender, Outcome, report
+
+    def load(rps: float, calls: dict[str, int]) -> ServerLoad:
+        result = LoadResult("python", int(rps * 10), 10.0, {"p50": 1.0, "p99": 2.0},
+                            {"status": 0}, graphql_error_responses=0)
+        return ServerLoad(result, 9.0, 9.5, int(rps * 10), calls, 0.1)
+
+    full = {"catalog /search": 1000, "pricing /prices": 1000}
+    less = {"catalog /search": 3000}
+    all_cases = cases()[:1]
+    contenders = [Contender(k, label, None) for k, label in  # type: ignore[arg-type]
+                  (("bff", "BFF"), ("mercurius", "Mercurius"), ("apollo", "Apollo"))]
+    answer = Answer(True, "complete", {"search": 1}, 10)
+    outcomes = {
+        (all_cases[0].key, "bff"): Outcome(answer, load(100.0, full)),
+        (all_cases[0].key, "mercurius"): Outcome(answer, load(300.0, less)),
+        (all_cases[0].key, "apollo"): Outcome(answer, load(200.0, {
+            k: 2 * v for k, v in full.items()})),
+    }
+    result = ScenarioResult("peers", "7")
+    report(result, all_cases, contenders, outcomes)
+    targets = {t.name: t for t in result.targets}
+    same = next(t for name, t in targets.items() if name.startswith("same upstream calls"))
+    assert same.met is False
+    assert "MISMATCH" in same.measured
+    verdict = targets["SearchResults POST: BFF req/s vs Mercurius"]
+    assert verdict.met is None and "NOT COMPARABLE" in verdict.measured
+    summary = result.tables[0]
+    assert summary.rows[0][summary.columns.index("Mercurius calls/req")] == "1.0 MISMATCH"
+    assert any(n.startswith("MISMATCH: SearchResults POST: upstream calls per request, BFF vs "
+                            "Mercurius") for n in result.notes)
+    assert not any("Apollo" in n and n.startswith("MISMATCH") for n in result.notes)
+
+
+def _package(directory: Path, lock: str) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "package.json").write_text('{"name": "p"}')
+    (directory / "package-lock.json").write_text(lock)
+    return directory
+
+
+def test_peer_install_is_skipped_only_while_lockfile_and_node_match(tmp_path: Path) -> None:
+    package = _package(tmp_path / "apollo", '{"lockfileVersion": 3}')
+    assert node_peers.needs_install(package, "v20.20.2")
+    (package / "node_modules").mkdir()
+    (package / "node_modules" / node_peers.STAMP).write_text(
+        node_peers.install_stamp(package, "v20.1.0"))
+    assert not node_peers.needs_install(package, "v20.20.2")
+    assert node_peers.needs_install(package, "v22.0.0")
+    (package / "package-lock.json").write_text('{"lockfileVersion": 3, "x": 1}')
+    assert node_peers.needs_install(package, "v20.20.2")
+
+
+def test_peer_sources_are_copied_writable_and_kept_in_step(tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "apollo").mkdir(parents=True)
+    (src / "apollo" / "server.mjs").write_text("one")
+    (src / "apollo" / "gone.mjs").write_text("x")
+    for path in (src / "apollo").iterdir():
+        path.chmod(0o444)
+    node_peers.sync_sources(src, dest)
+    assert (dest / "apollo" / "server.mjs").read_text() == "one"
+    assert os.access(dest / "apollo" / "server.mjs", os.W_OK)
+    (dest / "apollo" / "node_modules").mkdir()
+    (dest / "apollo" / "node_modules" / "kept.js").write_text("k")
+    (src / "apollo" / "server.mjs").chmod(0o644)
+    (src / "apollo" / "server.mjs").write_text("two")
+    (src / "apollo" / "gone.mjs").chmod(0o644)
+    (src / "apollo" / "gone.mjs").unlink()
+    node_peers.sync_sources(src, dest)
+    assert (dest / "apollo" / "server.mjs").read_text() == "two"
+    assert not (dest / "apollo" / "gone.mjs").exists()
+    assert (dest / "apollo" / "node_modules" / "kept.js").exists()
+
+
+def test_peers_unavailable_without_node(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(node_peers.shutil, "which", lambda name: None)
+    with pytest.raises(node_peers.Unavailable, match="node is not installed"):
+        node_peers.prepare(tmp_path / "src", tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
 
 
 def test_critical_path_is_the_longest_dependency_chain() -> None:

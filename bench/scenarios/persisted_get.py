@@ -5,7 +5,6 @@ the bare endpoint answering the same bytes. Runs only when the server answers
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -19,18 +18,6 @@ from bench.stats import ratio
 NAME = "persisted_get"
 TITLE = "3. Persisted GET, response cache hit path"
 TARGET_RATIO = 0.5
-GET_HEADERS = {"Apollo-Require-Preflight": "true"}
-
-
-def persisted_get_url(graphql_url: str, req: operations.Request) -> str:
-    """Apollo APQ by GET: hash only, variables and extensions as JSON query parameters."""
-    extensions = {"persistedQuery": {"version": 1, "sha256Hash": req.sha256}}
-    query = urlencode({
-        "operationName": req.name,
-        "variables": orjson.dumps(req.variables).decode(),
-        "extensions": orjson.dumps(extensions).decode(),
-    })
-    return f"{graphql_url}?{query}"
 
 
 def _observe(response: httpx.Response) -> dict[str, Any]:
@@ -49,10 +36,10 @@ def probe(graphql_url: str, req: operations.Request) -> tuple[bool, list[dict[st
 
     True when a repeat GET answers `X-Cache: HIT`; the observations say what happened.
     """
-    url = persisted_get_url(graphql_url, req)
+    url = operations.persisted_get_url(graphql_url, req)
     seen: list[dict[str, Any]] = []
     with httpx.Client(timeout=30.0) as client:
-        first = client.get(url, headers=GET_HEADERS)
+        first = client.get(url, headers=operations.GET_HEADERS)
         seen.append({"step": "GET hash only", **_observe(first)})
         if "PERSISTED_QUERY_NOT_FOUND" in seen[-1]["error_codes"]:
             body = orjson.dumps({
@@ -63,7 +50,7 @@ def probe(graphql_url: str, req: operations.Request) -> tuple[bool, list[dict[st
                                    headers={"Content-Type": "application/json"})
             seen.append({"step": "APQ register (POST query + hash)", **_observe(register)})
         for attempt in range(3):
-            again = client.get(url, headers=GET_HEADERS)
+            again = client.get(url, headers=operations.GET_HEADERS)
             seen.append({"step": f"GET hash only, repeat {attempt + 1}", **_observe(again)})
             if again.status_code == 200 and (again.headers.get("x-cache") or "").upper() == "HIT":
                 return True, seen, again.content
@@ -98,11 +85,11 @@ def run(bench: Bench) -> ScenarioResult:
             "server", "req/s", "CPU ms/req", "server CPU %", "p50 ms", "p99 ms", "failed",
             "other load on its CPU %"])
         bare_load = bench.measure(bare, LoadSpec(f"{bare.base_url}/persisted", "GET",
-                                                 GET_HEADERS, [], cfg.saturation_clients,
+                                                 operations.GET_HEADERS, [], cfg.saturation_clients,
                                                  cfg.duration_s, check_bodies=False))
         bench.cluster.stop("bare-get")
-        url = persisted_get_url(bff.graphql_url, req)
-        bff_load = bench.measure(bff, LoadSpec(url, "GET", GET_HEADERS, [],
+        url = operations.persisted_get_url(bff.graphql_url, req)
+        bff_load = bench.measure(bff, LoadSpec(url, "GET", operations.GET_HEADERS, [],
                                                cfg.saturation_clients, cfg.duration_s))
         still_hit, after, _ = probe(bff.graphql_url, req)
         result.raw["probe_after"] = after
