@@ -21,7 +21,7 @@ from typing import Any
 from graphql import OperationType
 
 from app.cache_policy import CacheHint, Freshness, Scope
-from planner.plan import TYPENAME, Plan, Selection, Shape
+from planner.plan import TYPENAME, Plan, Selection
 
 
 def actual_cost(plan: Plan, data: Mapping[str, Any] | None) -> int:
@@ -32,7 +32,7 @@ def actual_cost(plan: Plan, data: Mapping[str, Any] | None) -> int:
 def _cost(selection: Selection, value: Mapping[str, Any]) -> int:
     total = selection.weight
     for f in selection.fields:
-        child = _object_selection(f.shape)
+        child = f.child
         if child is None:
             continue
         for item in _objects(value.get(f.key)):
@@ -70,7 +70,7 @@ class _Fold:
                 self.apply(f.hint, field_value)
             elif root_level:
                 self.max_age = 0  # an unhinted root field (introspection, say) is never cached
-            child = _object_selection(f.shape)
+            child = f.child
             if child is not None:
                 for item in _objects(field_value):
                     self.selection(child, item)
@@ -87,12 +87,6 @@ class _Fold:
                 ))
         elif hint.max_age is not None:
             self.max_age = min(self.max_age, hint.max_age)
-
-
-def _object_selection(shape: Shape) -> Selection | None:
-    while shape.item is not None:
-        shape = shape.item
-    return shape.selection
 
 
 def _objects(value: Any) -> list[Mapping[str, Any]]:

@@ -156,6 +156,8 @@ class _Builder:
         named = get_named_type(definition.type)
         plan.entity = ENTITIES.get(named.name)
         plan.shape = self.shape(definition.type, details)
+        plan.is_list = plan.shape.item is not None
+        plan.child = _object_selection(plan.shape)
         fetches = isinstance(behaviour, (Load, Call))
         if fetches or plan.entity is not None or _fetches_below(plan.shape):
             plan.kind = FETCHED
@@ -213,10 +215,15 @@ class _Builder:
         return shape
 
 
-def _fetches_below(shape: Shape) -> bool:
+def _object_selection(shape: Shape) -> Selection | None:
     while shape.item is not None:
         shape = shape.item
-    return shape.selection is not None and shape.selection.fetches
+    return shape.selection
+
+
+def _fetches_below(shape: Shape) -> bool:
+    selection = _object_selection(shape)
+    return selection is not None and selection.fetches
 
 
 def _has_variable(value: Any) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, get_named_type
+from graphql import GraphQLInputObjectType, get_named_type
 from graphql.execution.values import VariableValues, get_argument_values
 
 from app import errors
@@ -81,37 +81,25 @@ def _selection(
     for f in selection.fields:
         if f.kind == TYPENAME or f.behaviour is None:  # __typename and introspection: free
             continue
-        args = arguments.of(f)
         list_size = f.list_size
-        slicing = _slicing_value(f, args)
+        slicing = _slicing_value(f, arguments.of(f)) if list_size else None
         multiplier = 1
-        if _is_list(f):
+        if f.is_list:
             multiplier = sized.get(f.name) or slicing or list_size.get("assumed") \
                 or DEFAULT_ASSUMED_SIZE
-        child_sized = {name: slicing or list_size.get("assumed") or DEFAULT_ASSUMED_SIZE
-                       for name in list_size.get("sized_fields", ())}
-        key = f"{path}.{f.key}" if path else f.key
-        child = _object_selection(f)
-        children = _selection(child, child_sized, key, arguments, fields) if child else 0
+        child = f.child
+        children = 0
+        if child is not None:
+            child_sized = {name: slicing or list_size.get("assumed") or DEFAULT_ASSUMED_SIZE
+                           for name in list_size.get("sized_fields", ())} if list_size else {}
+            key = (f"{path}.{f.key}" if path else f.key) if fields is not None else ""
+            children = _selection(child, child_sized, key, arguments, fields)
         subtotal = f.weight + multiplier * children
         if fields is not None and (f.weight or children):
-            fields.append(FieldCost(key, f.weight, multiplier, subtotal))
+            fields.append(FieldCost(f"{path}.{f.key}" if path else f.key, f.weight, multiplier,
+                                    subtotal))
         total += subtotal
     return total
-
-
-def _is_list(f: FieldPlan) -> bool:
-    type_ = f.definition.type if f.definition is not None else None
-    while isinstance(type_, GraphQLNonNull):
-        type_ = type_.of_type
-    return isinstance(type_, GraphQLList)
-
-
-def _object_selection(f: FieldPlan) -> Selection | None:
-    shape = f.shape
-    while shape.item is not None:
-        shape = shape.item
-    return shape.selection
 
 
 def _slicing_value(f: FieldPlan, args: Mapping[str, Any]) -> int | None:

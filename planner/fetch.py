@@ -197,13 +197,9 @@ class Fetches:
         return node
 
     def _below(self, f: FieldPlan, children: list[Node]) -> None:
-        if not children:
-            return
-        shape = f.shape
-        while shape.item is not None:
-            shape = shape.item
-        assert shape.selection is not None
-        self.start(shape.selection, children)
+        if children:
+            assert f.child is not None
+            self.start(f.child, children)
 
     def _track(self, future: asyncio.Future[Any], then: Callable[[Any], None]) -> None:
         self._pending += 1

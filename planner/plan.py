@@ -53,9 +53,9 @@ class FieldPlan:
     """One response key of one selection: the merged field nodes, and how to complete it."""
 
     __slots__ = (
-        "args", "attr", "behaviour", "bounds", "definition", "entity", "hint", "index", "key",
-        "kind", "list_size", "locations", "name", "nodes", "on_key", "parent", "shape", "slot",
-        "weight",
+        "args", "attr", "behaviour", "bounds", "child", "definition", "entity", "hint", "index",
+        "is_list", "key", "kind", "list_size", "locations", "name", "nodes", "on_key", "parent",
+        "shape", "slot", "weight",
     )
 
     def __init__(
@@ -80,6 +80,8 @@ class FieldPlan:
         self.slot = -1
         self.args: Mapping[str, Any] | None = None  # None: they depend on variables
         self.shape = Shape(False)
+        self.is_list = False
+        self.child: Selection | None = None  # the object selection below, lists unwrapped
         self.weight = 0
         self.list_size: Mapping[str, Any] = {}
         self.bounds: Mapping[str, tuple[int, int]] = {}
