@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -21,9 +22,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 import httpx
+import msgspec
 import orjson
 from httpx_aiohttp import AiohttpTransport
-from pydantic import TypeAdapter, ValidationError
+from msgspec.json import Decoder
 
 from app import errors, metrics
 from app.breaker import Breaker
@@ -119,11 +121,11 @@ class UpstreamClient:
         path: str,
         params: Mapping[str, str],
         scope: CallScope,
-        shape: TypeAdapter[T],
+        shape: Decoder[T],
         *,
         ids: Sequence[str] | None = None,
     ) -> T:
-        """GET a 200 JSON answer and validate it against its documented shape."""
+        """GET a 200 JSON answer and decode it into its documented shape."""
         response = await self.send(component, "GET", path, scope, params=params, ids=ids)
         return decode(component, shape, response.content)
 
@@ -340,16 +342,38 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-def decode(component: str, shape: TypeAdapter[T], content: bytes) -> T:
-    """Validate an upstream body; anything not of the documented shape is DEPENDENCY_ERROR.
+def decode(component: str, shape: Decoder[T], content: bytes) -> T:
+    """Decode an upstream body; anything not of the documented shape is DEPENDENCY_ERROR.
 
-    Only the error locations are logged, never the values: upstream-only
+    Only the error location is logged, never a value: msgspec's messages may
+    quote the offending value (an unknown enum member, say), and upstream-only
     fields must not reach logs either.
     """
     try:
-        return shape.validate_json(content)
-    except ValidationError as exc:
-        where = ", ".join(".".join(str(p) for p in e["loc"]) or e["type"] for e in exc.errors()[:5])
-        log.warning("upstream answer of unexpected shape", extra={"component": component,
-                                                                   "where": where})
-        raise errors.DependencyError(component, errors.DEPENDENCY_ERROR, "bad shape") from None
+        return shape.decode(content)
+    except msgspec.ValidationError as exc:
+        where = _location(str(exc))
+    except msgspec.DecodeError:
+        where = "json"
+    log.warning("upstream answer of unexpected shape", extra={"component": component,
+                                                               "where": where})
+    raise errors.DependencyError(component, errors.DEPENDENCY_ERROR, "bad shape")
+
+
+_AT = re.compile(r" - at `\$([^`]*)`$")
+_MISSING = re.compile(r"^Object missing required field `(\w+)`")
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _location(message: str) -> str:
+    """`Expected `int`, got `str` - at `$.products[0].images`` → `products.0.images`.
+
+    The path holds only declared field names and list indices; the rest of the
+    message (which may quote the value) is dropped.
+    """
+    found = _AT.search(message)
+    path = _INDEX.sub(r".\1", found.group(1)) if found else ""
+    missing = _MISSING.match(message)  # a declared field's name, never a value
+    if missing:
+        path += "." + missing.group(1)
+    return path.lstrip(".") or "body"
