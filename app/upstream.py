@@ -6,8 +6,8 @@ circuit breaker, is counted and timed, and turns every failure into a
 `DependencyError` that names the component and never the host.
 
 The HTTP exchange itself is `app.upstream_http` (pooled keep-alive HTTP/1.1
-on asyncio and llhttp): httpx, even over aiohttp's transport, cost about
-five times its CPU per call, aiohttp used directly about twice
+on asyncio and llhttp): httpx, even over aiohttp's transport, cost five to
+six times its CPU per call, aiohttp used directly about twice
 (`python -m bench.upstream_client`, README, Performance).
 
 The shared client keeps no cookies: a service's `Set-Cookie` is never

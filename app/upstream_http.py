@@ -5,7 +5,7 @@ services and reads small JSON answers, and per call that is all it needs.
 httpx (even over aiohttp's transport) spent ~600 µs of CPU per batch call on
 its request/response objects, header normalisation, cookie jar, auth and
 redirect layers; aiohttp alone ~130-200 µs; this, on asyncio's transports
-and llhttp's parser (httptools, uvicorn's), ~50 µs plus the BFF's own
+and llhttp's parser (httptools, uvicorn's), ~50-90 µs, before the BFF's own
 bookkeeping (`python -m bench.upstream_client`, README, Performance).
 
 What it does, and nothing more:

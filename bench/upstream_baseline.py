@@ -3,7 +3,7 @@ baseline `python -m bench.upstream_client` measures the current one against in t
 run: httpx's `AsyncClient.request` over httpx-aiohttp's transport, with httpx's (and
 aiohttp's) cookie jars, auth and redirect layers, and a `labels()` look-up per metric.
 
-Verbatim but for this docstring, its `decode` (see `bench.decode`) and the
+Verbatim but for this docstring, its `get_json` and `decode` (see `bench.decode`) and the
 `CallScope`/`CallRecord`/`UpstreamResponse` types, imported from `app.upstream` so that
 one scope serves both clients. Not used by the BFF.
 """

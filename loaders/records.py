@@ -8,7 +8,7 @@ JSON names are their camelCase renames) so Strawberry types can read these
 records directly as their sources.
 
 msgspec Structs rather than pydantic models: decoding straight from bytes
-into these costs about a quarter of pydantic-core's `validate_json` on the
+into these costs under a quarter of pydantic-core's `validate_json` on the
 demo answers (`python -m bench.decode`), with the same whitelist. The
 decoder is strict: a field of the wrong JSON type (`"5"` for an int, a
 float for an int) is a shape error, never coerced.
