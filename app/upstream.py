@@ -2,9 +2,18 @@
 
 Every call: times out at min(per-service timeout, the request's remaining
 budget), carries the UPSTREAMS.md headers, passes a per-service bulkhead and
-circuit breaker, is
-counted and timed, and turns every failure into a `DependencyError` that
-names the component and never the host.
+circuit breaker, is counted and timed, and turns every failure into a
+`DependencyError` that names the component and never the host.
+
+The HTTP exchange itself is `app.upstream_http` (pooled keep-alive HTTP/1.1
+on asyncio and llhttp): httpx, even over aiohttp's transport, cost five to
+six times its CPU per call, aiohttp used directly about twice
+(`python -m bench.upstream_client`, README, Performance).
+
+The shared client keeps no cookies: a service's `Set-Cookie` is never
+stored or even read, so nothing one service says for one request is sent on
+another's, and no `Cookie` header ever goes upstream (a `cookie` passed in
+`headers` is dropped too).
 """
 
 from __future__ import annotations
@@ -12,24 +21,25 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-import aiohttp
-import httpx
+import msgspec
 import orjson
-from httpx_aiohttp import AiohttpTransport
-from pydantic import TypeAdapter, ValidationError
+from msgspec.json import Decoder
+from prometheus_client import Counter, Histogram
 
 from app import errors, metrics
 from app.breaker import Breaker
 from app.deadline import Deadline
 from app.settings import Settings, UpstreamSettings
 from app.tracecontext import TraceContext
+from app.upstream_http import Origin, tls_context
 
 T = TypeVar("T")
 
@@ -39,6 +49,7 @@ _UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
 CANCELLED = "cancelled"
 """Outcome of an attempt abandoned by the BFF itself (the slower of a hedged pair)."""
 _OK = frozenset({200})
+_USER_AGENT = "storefront-bff"
 
 
 @dataclass(slots=True)
@@ -80,13 +91,37 @@ class Bulkhead:
         self.in_flight = 0
 
 
-class UpstreamClient:
-    """One pooled HTTP client per process, shared by every request.
+def _without_cookie(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() != "cookie"}
 
-    httpx's API over aiohttp's connection pool: httpx's own pool spends about
-    5 ms of CPU per call at 50 concurrent calls on these machines, aiohttp's
-    about 0.3 ms (measured: see README, Performance).
-    """
+
+class _Route:
+    """Where a component's calls go: its origin's connection pool and its base path."""
+
+    __slots__ = ("origin", "prefix")
+
+    def __init__(self, origin: Origin, prefix: str) -> None:
+        self.origin = origin
+        self.prefix = prefix
+
+
+def _routes(services: Mapping[str, UpstreamSettings]) -> dict[str, _Route]:
+    """One connection pool per origin (the demo serves all ten services from one)."""
+    tls = tls_context() if any((s.url or "").startswith("https:") for s in services.values()) \
+        else None
+    origins: dict[str, Origin] = {}
+    routes: dict[str, _Route] = {}
+    for name, service in services.items():
+        parts = urlsplit(service.url or "")  # no URL: its calls fail, DEPENDENCY_UNAVAILABLE
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in origins:
+            origins[key] = Origin(key, tls)
+        routes[name] = _Route(origins[key], parts.path)
+    return routes
+
+
+class UpstreamClient:
+    """One pooled HTTP client per process, shared by every request."""
 
     def __init__(self, settings: Settings) -> None:
         self._services: dict[str, UpstreamSettings] = settings.upstreams
@@ -99,16 +134,14 @@ class UpstreamClient:
             for name in self._services
         }
         self._token = f"Bearer {settings.service_token}"
-        limits = httpx.Limits(max_connections=512, max_keepalive_connections=256)
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(None),
-            limits=limits,
-            follow_redirects=False,
-            transport=AiohttpTransport(limits=limits, trust_env=False),
-        )
+        self._routes = _routes(self._services)
+        # Metric children looked up once per component, not once per call.
+        self._ok_calls: dict[str, Counter] = {}
+        self._durations: dict[str, Histogram] = {}
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for origin in {id(r.origin): r.origin for r in self._routes.values()}.values():
+            origin.close()
 
     def max_batch(self, component: str) -> int:
         return self._services[component].max_batch
@@ -119,11 +152,11 @@ class UpstreamClient:
         path: str,
         params: Mapping[str, str],
         scope: CallScope,
-        shape: TypeAdapter[T],
+        shape: Decoder[T],
         *,
         ids: Sequence[str] | None = None,
     ) -> T:
-        """GET a 200 JSON answer and validate it against its documented shape."""
+        """GET a 200 JSON answer and decode it into its documented shape."""
         response = await self.send(component, "GET", path, scope, params=params, ids=ids)
         return decode(component, shape, response.content)
 
@@ -146,12 +179,15 @@ class UpstreamClient:
         p95 gets one identical second attempt; the first good answer wins and
         the other attempt is cancelled. Writes are never hedged (nor retried).
         """
-        service_url = self._services[component].url
-        url = f"{service_url}{path}?{urlencode(params, safe=',')}" if params \
-            else f"{service_url}{path}"
+        route = self._routes[component]
+        # Built once per call, not per (hedged) attempt.
+        target = f"{route.prefix}{path}?{urlencode(params, safe=',')}" if params \
+            else f"{route.prefix}{path}"
         content = orjson.dumps(json) if json is not None else None
+        extra = _without_cookie(headers) if headers else None
         attempt = functools.partial(
-            self._attempt, component, method, url, scope, content, headers, ids, expect
+            self._attempt, component, method, route.origin, target, scope, content, extra,
+            ids, expect,
         )
         if not self._hedging or method != "GET":
             return await attempt()
@@ -164,7 +200,8 @@ class UpstreamClient:
         self,
         component: str,
         method: str,
-        url: str,
+        origin: Origin,
+        target: str,
         scope: CallScope,
         content: bytes | None,
         headers: Mapping[str, str] | None,
@@ -191,6 +228,7 @@ class UpstreamClient:
             "traceparent": scope.trace.child_header(),
             "x-request-timeout-ms": str(scope.deadline.remaining_ms()),
             "accept": "application/json",
+            "user-agent": _USER_AGENT,
         }
         if scope.user_id is not None:
             request_headers["x-user-id"] = scope.user_id
@@ -202,16 +240,13 @@ class UpstreamClient:
         verdict: bool | None = None  # did the service fail? None: no verdict (our deadline)
         try:
             async with asyncio.timeout(min(service_timeout, remaining)):
-                response = await self._http.request(
-                    method, url, content=content, headers=request_headers
-                )
-            status = response.status_code
+                status, body = await origin.exchange(method, target, request_headers, content)
             verdict = status not in expect
         except TimeoutError:
             code = errors.DEADLINE_EXCEEDED if deadline_bound else errors.DEPENDENCY_TIMEOUT
             verdict = True if code == errors.DEPENDENCY_TIMEOUT else None
             raise self._fail(scope, component, ids, started, code, "timed out") from None
-        except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
+        except OSError as exc:  # refused, reset, closed early, malformed (UpstreamHTTPError)
             verdict = True
             raise self._fail(
                 scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, type(exc).__name__
@@ -228,7 +263,7 @@ class UpstreamClient:
         if status in expect:
             self._record(scope, component, ids, started, "ok")
             self._latency[component].add(time.monotonic() - started)
-            return UpstreamResponse(status, response.content)
+            return UpstreamResponse(status, body)
         code = (
             errors.DEPENDENCY_UNAVAILABLE
             if status in _UNAVAILABLE_STATUSES
@@ -246,8 +281,17 @@ class UpstreamClient:
     ) -> None:
         now = time.monotonic()
         duration = now - started
-        metrics.UPSTREAM_CALLS.labels(component, outcome).inc()
-        metrics.UPSTREAM_DURATION.labels(component).observe(duration)
+        if outcome == "ok":
+            calls = self._ok_calls.get(component)
+            if calls is None:
+                calls = self._ok_calls[component] = metrics.UPSTREAM_CALLS.labels(component, "ok")
+            calls.inc()
+        else:
+            metrics.UPSTREAM_CALLS.labels(component, outcome).inc()
+        histogram = self._durations.get(component)
+        if histogram is None:
+            histogram = self._durations[component] = metrics.UPSTREAM_DURATION.labels(component)
+        histogram.observe(duration)
         scope.calls.append(
             CallRecord(
                 component,
@@ -340,16 +384,38 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-def decode(component: str, shape: TypeAdapter[T], content: bytes) -> T:
-    """Validate an upstream body; anything not of the documented shape is DEPENDENCY_ERROR.
+def decode(component: str, shape: Decoder[T], content: bytes) -> T:
+    """Decode an upstream body; anything not of the documented shape is DEPENDENCY_ERROR.
 
-    Only the error locations are logged, never the values: upstream-only
+    Only the error location is logged, never a value: msgspec's messages may
+    quote the offending value (an unknown enum member, say), and upstream-only
     fields must not reach logs either.
     """
     try:
-        return shape.validate_json(content)
-    except ValidationError as exc:
-        where = ", ".join(".".join(str(p) for p in e["loc"]) or e["type"] for e in exc.errors()[:5])
-        log.warning("upstream answer of unexpected shape", extra={"component": component,
-                                                                   "where": where})
-        raise errors.DependencyError(component, errors.DEPENDENCY_ERROR, "bad shape") from None
+        return shape.decode(content)
+    except msgspec.ValidationError as exc:
+        where = _location(str(exc))
+    except msgspec.DecodeError:
+        where = "json"
+    log.warning("upstream answer of unexpected shape", extra={"component": component,
+                                                               "where": where})
+    raise errors.DependencyError(component, errors.DEPENDENCY_ERROR, "bad shape")
+
+
+_AT = re.compile(r" - at `\$([^`]*)`$")
+_MISSING = re.compile(r"^Object missing required field `(\w+)`")
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _location(message: str) -> str:
+    """`Expected `int`, got `str` - at `$.products[0].images`` → `products.0.images`.
+
+    The path holds only declared field names and list indices; the rest of the
+    message (which may quote the value) is dropped.
+    """
+    found = _AT.search(message)
+    path = _INDEX.sub(r".\1", found.group(1)) if found else ""
+    missing = _MISSING.match(message)  # a declared field's name, never a value
+    if missing:
+        path += "." + missing.group(1)
+    return path.lstrip(".") or "body"

@@ -6,15 +6,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pydantic import TypeAdapter, ValidationError
+import msgspec
+from msgspec.json import Decoder
 
 from app import errors
 from app.upstream import CallScope, UpstreamClient, decode
 from loaders import records
 
 COMPONENT = "cart"
-_CART = TypeAdapter(records.Cart)
-_ERROR = TypeAdapter(records.UpstreamError)
+_CART = Decoder(records.Cart)
+_ERROR = Decoder(records.UpstreamError)
 
 # What the user can fix, worded by the BFF (upstream messages are not shown).
 _USER_ERRORS: dict[str, tuple[str, list[str]]] = {
@@ -81,8 +82,8 @@ def _change(status: int, content: bytes) -> CartChange:
     if status == 200:
         return CartChange(decode(COMPONENT, _CART, content), [])
     try:
-        code = _ERROR.validate_json(content).error
-    except ValidationError:
+        code = _ERROR.decode(content).error
+    except msgspec.DecodeError:  # ValidationError included
         raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "bad error body") from None
     if status == 409 and code != "idempotency_key_reused":
         raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, f"409 {code}")

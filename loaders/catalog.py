@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app import errors
 from app.upstream import CallScope, UpstreamClient, decode
 from loaders import records
 
 COMPONENT = "catalog"
-_PRODUCTS = TypeAdapter(records.Products)
-_SEARCH = TypeAdapter(records.SearchPage)
+_PRODUCTS = Decoder(records.Products)
+_SEARCH = Decoder(records.SearchPage)
 
 
 async def fetch_products(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "inventory"
-_STOCK = TypeAdapter(records.StockList)
+_STOCK = Decoder(records.StockList)
 
 
 async def fetch_stock(

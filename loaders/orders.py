@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "orders"
-_ORDERS = TypeAdapter(records.Orders)
+_ORDERS = Decoder(records.Orders)
 
 
 async def fetch_orders(

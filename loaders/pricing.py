@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "pricing"
 CURRENCY = "USD"
-_PRICES = TypeAdapter(records.Prices)
+_PRICES = Decoder(records.Prices)
 
 
 async def fetch_prices(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "promotions"
-_PROMOTIONS = TypeAdapter(records.Promotions)
+_PROMOTIONS = Decoder(records.Promotions)
 
 
 async def fetch_promotions(

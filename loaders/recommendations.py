@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "recommendations"
-_IDS = TypeAdapter(records.ProductIds)
+_IDS = Decoder(records.ProductIds)
 
 
 async def fetch_recommended(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app import errors
 from app.upstream import CallScope, UpstreamClient, decode
 from loaders import records
 
 COMPONENT = "reviews"
-_SUMMARIES = TypeAdapter(records.Summaries)
-_PAGE = TypeAdapter(records.ReviewPage)
+_SUMMARIES = Decoder(records.Summaries)
+_PAGE = Decoder(records.ReviewPage)
 
 
 async def fetch_summaries(

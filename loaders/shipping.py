@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "shipping"
-_ESTIMATES = TypeAdapter(records.Estimates)
+_ESTIMATES = Decoder(records.Estimates)
 
 
 async def fetch_estimates(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from msgspec.json import Decoder
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import records
 
 COMPONENT = "users"
-_USERS = TypeAdapter(records.Users)
+_USERS = Decoder(records.Users)
 
 
 async def fetch_users(
