@@ -47,12 +47,15 @@ class Authenticator:
         self._secret = settings.jwt_secret or None
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
+        self._options = {"require": ["sub", "exp"], "verify_aud": self._audience is not None}
         self._public: dict[str | None, Any] = {}
         for path in (settings.jwt_public_key_file, settings.jwt_jwks_file):
             if path:
                 self._public.update(load_verification_keys(path))
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
+        if not self._public and self._secret:  # one key: PyJWT checks the header's alg
+            return self._secret, ["HS256"]
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -78,7 +81,6 @@ class Authenticator:
         """The user id (`sub`) of a valid token; None when there is no token."""
         if token is None:
             return None
-        options = {"require": ["sub", "exp"], "verify_aud": self._audience is not None}
         key, algorithms = self._key_for(token)
         try:
             claims = jwt.decode(
@@ -87,7 +89,7 @@ class Authenticator:
                 algorithms=algorithms,
                 issuer=self._issuer,
                 audience=self._audience,
-                options=options,  # type: ignore[arg-type]
+                options=self._options,  # type: ignore[arg-type]
             )
         except jwt.ExpiredSignatureError:
             raise _refuse("The token has expired.") from None
