@@ -11,6 +11,7 @@ the execution 50 ms past the deadline, and a busy neighbour could take those.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -74,19 +75,21 @@ def _token(user: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An HTTP answer: status and the JSON body (dicts keep the order the server wrote)."""
+    """An HTTP answer: status and the JSON body (dicts keep the order the server wrote),
+    and the X-Request-Id it was sent with (the demo logs it with every upstream call)."""
 
     status: int
     body: Any
     text: str
+    request_id: str = ""
 
     @classmethod
-    def of(cls, response: httpx.Response) -> Answer:
+    def of(cls, response: httpx.Response, request_id: str = "") -> Answer:
         try:
             body = json.loads(response.text)
         except ValueError:
             body = None
-        return cls(response.status_code, body, response.text)
+        return cls(response.status_code, body, response.text, request_id)
 
 
 class Pair:
@@ -123,8 +126,10 @@ class Pair:
         return list(zip(paths[0], paths[1], strict=True))
 
     def _post(self, server: BffServer, request: Request) -> Answer:
-        response = self.http.post(server.url, json=request.body(), headers=request.headers())
-        return Answer.of(response)
+        request_id = f"differential-{uuid.uuid4().hex}"
+        headers = {**request.headers(), "X-Request-Id": request_id}
+        response = self.http.post(server.url, json=request.body(), headers=headers)
+        return Answer.of(response, request_id)
 
     def close(self) -> None:
         self.http.close()

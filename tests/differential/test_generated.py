@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 
 from demo.server import SERVICES
@@ -21,6 +21,7 @@ from tests.differential.compare import assert_same
 from tests.differential.exchange import Pair, Request
 from tests.differential.generate import Generated, documents
 from tests.differential.schema_facts import SCHEMA
+from tests.differential.slow_machine import inconclusive
 
 HEALTHY_EXAMPLES = 80
 EXAMPLES_PER_FAULT = {"status": 4, "invalid_json": 3, "wrong_shape": 3, "reset": 3, "hang": 2}
@@ -35,14 +36,21 @@ def examples(count: int) -> settings:
                                            HealthCheck.too_slow])
 
 
-def compare(pair: Pair, case: Generated, user: str, hanging: bool = False) -> None:
-    """Anonymous, then signed in. With a hanging service the request asks for a short
-    budget, which both paths then wait out."""
+def compare(pair: Pair, case: Generated, user: str, hanging: str | None = None) -> None:
+    """Anonymous, then signed in. With a `hanging` service the request asks for a short
+    budget, which both paths then wait out; an example the machine's speed decided is
+    dropped (slow_machine.py says when, from the demo's call log), not compared."""
     for who in (None, user):
         request = Request(case.query, case.variables, user=who)
         if hanging:
             request = dataclasses.replace(request, timeout_ms=HANG_BUDGET_MS)
-        assert_same(SCHEMA, request, *pair.send(request))
+        planned, reference = pair.send(request)
+        if hanging:
+            reason = inconclusive(planned, reference, pair.demo.stats()["log"], hanging)
+            if reason is not None:
+                note(reason)
+                reject()
+        assert_same(SCHEMA, request, planned, reference)
 
 
 @examples(HEALTHY_EXAMPLES)
@@ -67,7 +75,7 @@ def failing(mode: str) -> Any:
         user = data.draw(SIGNED_IN, label="user")
         pair.demo.fault(service, mode, **options)
         try:
-            compare(pair, case, user, hanging=mode == "hang")
+            compare(pair, case, user, hanging=service if mode == "hang" else None)
         finally:
             pair.demo.reset()
 
