@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -79,6 +80,10 @@ MAX_ALIASES = 20
 MAX_FRAGMENT_NESTING = 2
 MAX_SELECTIONS = 30
 LIGHT_BUDGET, LIGHT_SELECTIONS = 6, 12  # queries that must finish well inside 300 ms
+EMPTY_SHAPES = ("typename", "skipped", "excluded-fragment")
+LEVELS = ("Query", "Query.product", "Query.products", "ProductEdge.node", "CartItem.product",
+          "Product.related", "HomeScreen.recommendations", "Product.reviews")
+"""Where selections with nothing to fetch are drawn on purpose (empty_selections)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,7 @@ def coordinates() -> set[str]:
             for field in type_.fields}
 
 
+@cache
 def distances(targets: frozenset[str]) -> dict[str, int]:
     """For each field that can lead to one of `targets`: how many fields down the nearest
     one is (0: it is one)."""
@@ -137,9 +143,12 @@ class _Builder:
     """One document being drawn: its variables, fragments and counters."""
 
     def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any],
-                 focus: dict[str, int], light: bool) -> None:
+                 focus: dict[str, int], light: bool = False, empty_focus: bool = False,
+                 empty_root: bool = False) -> None:
         self.draw = draw
         self.focus = focus
+        self.empty_focus = empty_focus
+        self.empty_root = empty_root
         self.budget = LIGHT_BUDGET if light else ROOT_BUDGET
         self.definitions: list[str] = []
         self.values: dict[str, Any] = {}
@@ -244,6 +253,10 @@ class _Builder:
                 continue
             if may_omit and self.chance(35):
                 effective = argument.default_value
+            elif may_omit and not isinstance(argument.type, GraphQLNonNull) \
+                    and self.chance(8):  # an explicit null: the field's own default applies
+                effective = argument.default_value
+                parts.append(f"{name}: {self.null(argument)}")
             else:
                 value = self.argument_value(field, name, argument, budget)
                 effective, text = self.pass_argument(argument, value, may_omit)
@@ -285,6 +298,15 @@ class _Builder:
             return other, f"${variable}"
         return value, f"${variable}"
 
+    def null(self, argument: GraphQLArgument) -> str:
+        """`null`, literal or through a nullable variable sent as null."""
+        if self.chance(50):
+            return "null"
+        variable = self.fresh("v")
+        self.definitions.append(f"${variable}: {argument.type}")
+        self.values[variable] = None
+        return f"${variable}"
+
     def argument_value_like(self, value: Any) -> Any:
         """Another value of the same kind and range (sent, overriding the default)."""
         if isinstance(value, int) and not isinstance(value, bool):
@@ -294,8 +316,9 @@ class _Builder:
     # ------------------------------------------------------------ selections
 
     def selection_set(self, parent: GraphQLObjectType, depth: int, budget: int,
-                      nesting: int = 0, toward: bool = False) -> str:
-        """`toward`: the set must hold, included, a field on the way to the focus."""
+                      nesting: int = 0, toward: bool = False, shape: str | None = None) -> str:
+        """`toward`: the set must hold, included, a field on the way to the focus;
+        `shape`: one of SHAPES, else drawn."""
         if toward:
             items = [self.item(parent, depth, budget, nesting, self.presence())
                      for _ in range(self.draw(st.sampled_from([0, 0, 1, 2])))]
@@ -304,8 +327,8 @@ class _Builder:
             return "{ " + " ".join(items) + " }"
         if depth < 0 or self.selections_left <= 0:
             return "{ __typename }"  # the document is big enough
-        shape = self.draw(st.sampled_from(
-            ["fields"] * 5 + ["typename", "skipped", "excluded-fragment"]))
+        if shape is None:
+            shape = self.draw(st.sampled_from(["fields"] * 5 + list(EMPTY_SHAPES)))
         if shape == "typename":
             items = [self.typename("none") for _ in range(self.draw(st.integers(1, 2)))]
         elif shape == "skipped":
@@ -381,8 +404,13 @@ class _Builder:
                        if self.focus.get(f"{parent.name}.{name}", MAX_DEPTH + 1) <= depth)
         name = self.draw(st.sampled_from(names))
         further = self.focus[f"{parent.name}.{name}"] > 0
+        shape = None
+        if not further and self.empty_focus:
+            shape = self.draw(st.sampled_from(EMPTY_SHAPES))
+        # aimed at an empty selection, a fresh alias at each step keeps sibling selections
+        # of the same field from merging into it
         return self.one_field(parent, name, depth, budget, self.draw(st.sampled_from(
-            ["none", "none", "in"])), toward=further)
+            ["none", "none", "in"])), aliased=self.empty_focus, toward=further, shape=shape)
 
     def field(self, parent: GraphQLObjectType, depth: int, budget: int, presence: str) -> str:
         names = sorted(parent.fields)
@@ -401,7 +429,8 @@ class _Builder:
         return text
 
     def one_field(self, parent: GraphQLObjectType, name: str, depth: int, budget: int,
-                  presence: str, aliased: bool = False, toward: bool = False) -> str:
+                  presence: str, aliased: bool = False, toward: bool = False,
+                  shape: str | None = None) -> str:
         field = parent.fields[name]
         arguments, size = self.arguments(field, budget)
         key = name
@@ -416,7 +445,8 @@ class _Builder:
             if isinstance(_unwrap(field.type), GraphQLList) and size == 1 and not field.args:
                 size = 5  # a list no argument sizes (cart items, promotions)
             below = max(1, budget // max(1, size))
-            selection = " " + self.selection_set(named, depth - 1, below, toward=toward)
+            selection = " " + self.selection_set(named, depth - 1, below, toward=toward,
+                                                 shape=shape)
         alias = f"{key}: " if key != name else ""
         return f"{alias}{name}{arguments}{self.directives(presence)}{selection}"
 
@@ -439,7 +469,9 @@ class _Builder:
     def document(self) -> Generated:
         root = SCHEMA.query_type
         assert root is not None
-        body = self.selection_set(root, MAX_DEPTH, self.budget, toward=bool(self.focus))
+        body = self.selection_set(
+            root, MAX_DEPTH, self.budget, toward=bool(self.focus),
+            shape=self.draw(st.sampled_from(EMPTY_SHAPES)) if self.empty_root else None)
         if self.definitions:
             header = f"query Generated({', '.join(self.definitions)}) "
         else:
@@ -470,10 +502,21 @@ def is_valid(case: Generated) -> bool:
 
 @st.composite
 def raw_documents(draw: Callable[[st.SearchStrategy[Any]], Any],
-                  service: str | None = None, light: bool = False) -> Generated:
+                  service: str | None = None, light: bool = False,
+                  empty_at: str | None = None) -> Generated:
     """Documents as drawn, before graphql-core's verdict (test_generator.py measures it)."""
+    if empty_at == "Query":
+        return _Builder(draw, {}, empty_root=True).document()
+    if empty_at is not None:
+        return _Builder(draw, distances(frozenset({empty_at})), empty_focus=True).document()
     focus = distances(SERVICE_FIELDS[service]) if service else {}
     return _Builder(draw, focus, light).document()
+
+
+def empty_selections(level: str) -> st.SearchStrategy[Generated]:
+    """Valid queries that select `level` ("Type.field", or "Query" for the root) with a
+    selection that is only `__typename`, all skipped, or only excluded fragments."""
+    return raw_documents(empty_at=level).filter(is_valid)
 
 
 def documents(service: str | None = None, *, light: bool = False

@@ -1,5 +1,7 @@
 """Generated queries through both executors, anonymous and signed in: with healthy
-upstreams, then with each of the ten services failing in each way the demo can fail.
+upstreams, then with each of the ten services failing in each way the demo can fail,
+and selections with nothing to fetch aimed at each level where a planner could skip
+a fetch it still needs.
 
 Examples are few per fault (each costs four requests, and with a hanging
 service each waits out the 300 ms budget), many with healthy upstreams;
@@ -19,15 +21,16 @@ from hypothesis import strategies as st
 from demo.server import SERVICES
 from tests.differential.compare import assert_same
 from tests.differential.exchange import Pair, Request
-from tests.differential.generate import Generated, documents
+from tests.differential.generate import LEVELS, Generated, documents, empty_selections
 from tests.differential.schema_facts import SCHEMA
 from tests.differential.slow_machine import inconclusive
 
-HEALTHY_EXAMPLES = 80
+HEALTHY_EXAMPLES = 150
 EXAMPLES_PER_FAULT = {"status": 4, "invalid_json": 3, "wrong_shape": 3, "reset": 3, "hang": 2}
+EMPTY_EXAMPLES = {"healthy": 8, "catalog failing": 3}
 HANG_BUDGET_MS = 300
 STATUSES = (500, 503, 502, 504, 429, 404, 400)
-SIGNED_IN = st.sampled_from(["u0001", "u0002", "u0042", "u0500"])
+SIGNED_IN = st.sampled_from(["u0001", "u0002", "u0042", "u0500", "u0999"])  # u0999: unknown
 
 
 def examples(count: int) -> settings:
@@ -57,6 +60,31 @@ def compare(pair: Pair, case: Generated, user: str, hanging: str | None = None) 
 @given(case=documents(), user=SIGNED_IN)
 def test_healthy_upstreams(pair: Pair, case: Generated, user: str) -> None:
     compare(pair, case, user)
+
+
+def empty_at_each_level(catalog: str) -> Any:
+    """Selections with nothing to fetch, aimed at each level, with the catalog healthy or
+    failing (a product selected only for `__typename` still needs the catalog to know
+    whether it exists: null, and an error, when it cannot say)."""
+
+    @pytest.mark.parametrize("level", LEVELS)
+    @examples(EMPTY_EXAMPLES[catalog])
+    @given(data=st.data())
+    def test(pair: Pair, level: str, data: st.DataObject) -> None:
+        case = data.draw(empty_selections(level), label="query")
+        user = data.draw(SIGNED_IN, label="user")
+        if catalog == "catalog failing":
+            pair.demo.fault("catalog", "status", status=503)
+        try:
+            compare(pair, case, user)
+        finally:
+            pair.demo.reset()
+
+    return test
+
+
+test_empty_selections_at_each_level = empty_at_each_level("healthy")
+test_empty_selections_with_the_catalog_failing = empty_at_each_level("catalog failing")
 
 
 def failing(mode: str) -> Any:

@@ -38,6 +38,7 @@ from app.admission import Admission
 from app.limits import query_limits
 from app.settings import load_settings
 from tests.differential.generate import (
+    LEVELS,
     SERVICE_FIELDS,
     Generated,
     coordinates,
@@ -48,6 +49,7 @@ from tests.differential.schema_facts import SCHEMA
 
 HEALTHY_SAMPLE = 80
 PER_SERVICE_SAMPLE = 8
+PER_LEVEL_SAMPLE = 6
 
 
 def draw(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
@@ -71,6 +73,8 @@ def samples() -> dict[str | None, list[Generated]]:
         drawn[service] = draw(raw_documents(service), PER_SERVICE_SAMPLE)
         drawn[f"{service} (light)"] = draw(raw_documents(service, light=True),
                                            PER_SERVICE_SAMPLE // 2)
+    for level in LEVELS:
+        drawn[f"empty at {level}"] = draw(raw_documents(empty_at=level), PER_LEVEL_SAMPLE)
     return drawn
 
 
@@ -153,17 +157,19 @@ def test_aimed_queries_execute_a_field_of_their_service() -> None:
                 assert executed & fields, (aim, case)
 
 
-LEVELS = ("Query", "Query.product", "Query.products", "ProductEdge.node", "CartItem.product",
-          "Product.related", "HomeScreen.recommendations", "Product.reviews")
-
-
 def test_empty_selections_at_every_level() -> None:
+    """Where they are aimed at, always (and every kind somewhere); unaimed, here and there."""
     found: set[tuple[str, str]] = set()
-    for case in every_valid_sample():
-        found |= executed_shapes(case)[1]
+    for level in LEVELS:
+        for case in valid_samples()[f"empty at {level}"]:
+            shapes = executed_shapes(case)[1]
+            assert {kind for where, kind in shapes if where == level}, (level, case)
+            found |= shapes
     missing = [(level, kind) for level in LEVELS for kind in ("empty", "only __typename")
                if (level, kind) not in found]
     assert not missing, missing
+    unaimed = set().union(*(executed_shapes(case)[1] for case in valid_samples()[None]))
+    assert len({where for where, _ in unaimed}) >= 5, unaimed
 
 
 class _Features(Visitor):
