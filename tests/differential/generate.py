@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from graphql import (
@@ -47,43 +46,16 @@ from graphql.execution.executor import Executor
 from graphql.pyutils import Undefined
 from hypothesis import strategies as st
 
-from demo.words import ADJECTIVES, BRANDS, NOUNS
+from tests.differential.aims import MAX_DEPTH, SERVICE_FIELDS, distances
 from tests.differential.schema_facts import SCHEMA, bounds
+from tests.differential.values import KNOWN_IDS, PHRASES, POSTCODES, UNKNOWN_IDS, literal
 
-# Which fields each upstream service feeds ("Type.field"): a failure injected into a
-# service shows only in queries that reach one of them, so those are drawn more often.
-SERVICE_FIELDS: dict[str, frozenset[str]] = {
-    "users": frozenset({"Query.viewer", "HomeScreen.viewer", "Review.author",
-                        "HomeScreen.promotions"}),
-    "catalog": frozenset({"Query.search", "Query.product", "Query.products", "Product.related",
-                          "HomeScreen.recommendations", "CartItem.product", "ProductEdge.node"}),
-    "pricing": frozenset({"Product.price", "Product.compareAtPrice", "Product.onSale"}),
-    "inventory": frozenset({"Product.availability"}),
-    "reviews": frozenset({"Product.rating", "Product.reviews"}),
-    "recommendations": frozenset({"Product.related", "HomeScreen.recommendations"}),
-    "cart": frozenset({"Viewer.cart", "HomeScreen.cartSummary"}),
-    "orders": frozenset({"Viewer.recentOrders"}),
-    "promotions": frozenset({"HomeScreen.promotions"}),
-    "shipping": frozenset({"Product.deliveryEstimate"}),
-}
-
-KNOWN_IDS = ("p0001", "p0002", "p0003", "p0004", "p0005", "p0007", "p0008", "p0010", "p0042",
-             "p5000")
-UNKNOWN_IDS = ("p9999", "p0000", "p5001", "nope", "P0001")
-PHRASES = ("lamp", "shoe", "titanium", "running shoe", "desk lamp", "chair", "acme", "kettle",
-           "zzzznotaword", "tent", *(noun.split()[-1].lower() for noun, _ in NOUNS[::5]),
-           *(a.lower() for a in ADJECTIVES[::6]), *(b.split()[0].lower() for b in BRANDS[::4]))
-POSTCODES = ("10115", "SW1A 1AA", "75001", "94103", "2000", "00000")
 ROOT_BUDGET = 40  # the product of list sizes along a path, at most
-MAX_DEPTH = 6
 MAX_ALIASES = 20
 MAX_FRAGMENT_NESTING = 2
 MAX_SELECTIONS = 30
 LIGHT_BUDGET, LIGHT_SELECTIONS = 6, 12  # queries that must finish well inside 300 ms
 EMPTY_SHAPES = ("typename", "skipped", "excluded-fragment")
-LEVELS = ("Query", "Query.product", "Query.products", "ProductEdge.node", "CartItem.product",
-          "Product.related", "HomeScreen.recommendations", "Product.reviews")
-"""Where selections with nothing to fetch are drawn on purpose (empty_selections)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,48 +67,6 @@ class Generated:
 
     def __repr__(self) -> str:
         return f"Generated(\nquery='''\n{self.query}\n''',\nvariables={json.dumps(self.variables)})"
-
-
-def coordinates() -> set[str]:
-    """Every "Type.field" of the schema's object types."""
-    return {f"{name}.{field}" for name, type_ in SCHEMA.type_map.items()
-            if isinstance(type_, GraphQLObjectType) and not name.startswith("__")
-            for field in type_.fields}
-
-
-@cache
-def distances(targets: frozenset[str]) -> dict[str, int]:
-    """For each field that can lead to one of `targets`: how many fields down the nearest
-    one is (0: it is one)."""
-    found = {target: 0 for target in targets}
-    changed = True
-    while changed:
-        changed = False
-        for coordinate in coordinates():
-            type_name, field_name = coordinate.split(".")
-            parent = SCHEMA.type_map[type_name]
-            assert isinstance(parent, GraphQLObjectType)
-            named = get_named_type(parent.fields[field_name].type)
-            if not isinstance(named, GraphQLObjectType):
-                continue
-            below = [found[f"{named.name}.{child}"] for child in named.fields
-                     if f"{named.name}.{child}" in found]
-            if below and min(below) + 1 < found.get(coordinate, MAX_DEPTH + 1):
-                found[coordinate] = min(below) + 1
-                changed = True
-    return found
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return str(value)
 
 
 class _Builder:
@@ -172,15 +102,15 @@ class _Builder:
         """`value`, literal or through a variable (with or without a default)."""
         form = self.draw(st.sampled_from(["literal", "required", "default", "default-sent"]))
         if form == "literal":
-            return _literal(value)
+            return literal(value)
         name = self.fresh("b")
         if form == "required":
             self.definitions.append(f"${name}: Boolean!")
             self.values[name] = value
         elif form == "default":
-            self.definitions.append(f"${name}: Boolean = {_literal(value)}")
+            self.definitions.append(f"${name}: Boolean = {literal(value)}")
         else:
-            self.definitions.append(f"${name}: Boolean = {_literal(not value)}")
+            self.definitions.append(f"${name}: Boolean = {literal(not value)}")
             self.values[name] = value
         return f"${name}"
 
@@ -274,7 +204,7 @@ class _Builder:
         default): the value the field gets, and the text. A nullable variable may be left
         out of the variables (`may_omit`): then the argument is absent."""
         if self.chance(55):
-            return value, _literal(value)
+            return value, literal(value)
         variable = self.fresh("v")
         type_ = argument.type
         nullable = not isinstance(type_, GraphQLNonNull)
@@ -291,7 +221,7 @@ class _Builder:
             self.definitions.append(f"${variable}: {base}")
             self.values[variable] = value
             return value, f"${variable}"
-        self.definitions.append(f"${variable}: {base} = {_literal(value)}")
+        self.definitions.append(f"${variable}: {base} = {literal(value)}")
         if form == "default":
             other = self.argument_value_like(value)
             self.values[variable] = other

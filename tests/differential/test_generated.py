@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 
 from demo.server import SERVICES
+from tests.differential.aims import LEVELS
 from tests.differential.compare import assert_same
 from tests.differential.exchange import Pair, Request
-from tests.differential.generate import LEVELS, Generated, documents, empty_selections
+from tests.differential.generate import Generated, documents, empty_selections
 from tests.differential.schema_facts import SCHEMA
 from tests.differential.slow_machine import inconclusive
 

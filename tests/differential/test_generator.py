@@ -37,14 +37,8 @@ from app import errors
 from app.admission import Admission
 from app.limits import query_limits
 from app.settings import load_settings
-from tests.differential.generate import (
-    LEVELS,
-    SERVICE_FIELDS,
-    Generated,
-    coordinates,
-    is_valid,
-    raw_documents,
-)
+from tests.differential.aims import LEVELS, SERVICE_FIELDS, coordinates
+from tests.differential.generate import Generated, is_valid, raw_documents
 from tests.differential.schema_facts import SCHEMA
 
 HEALTHY_SAMPLE = 80

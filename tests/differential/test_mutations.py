@@ -19,8 +19,8 @@ from demo.data import initial_cart
 from tests.differential.compare import assert_same
 from tests.differential.exchange import Pair, Request
 from tests.differential.extract_corpus import contract
-from tests.differential.generate import KNOWN_IDS, UNKNOWN_IDS
 from tests.differential.schema_facts import SCHEMA, bounds
+from tests.differential.values import KNOWN_IDS, UNKNOWN_IDS
 
 USERS = ("u0001", "u0002", "u0042", "u0500")
 HEALTHY_EXAMPLES = 20
