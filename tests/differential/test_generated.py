@@ -43,14 +43,14 @@ def examples(count: int) -> settings:
 def compare(pair: Pair, case: Generated, user: str, hanging: str | None = None) -> None:
     """Anonymous, then signed in. With a `hanging` service the request asks for a short
     budget, which both paths then wait out; an example the machine's speed decided is
-    dropped (slow_machine.py says when, from the demo's call log), not compared."""
+    dropped (slow_machine.py says when, from the calls' trace), not compared."""
     for who in (None, user):
         request = Request(case.query, case.variables, user=who)
         if hanging:
             request = dataclasses.replace(request, timeout_ms=HANG_BUDGET_MS)
         planned, reference = pair.send(request)
         if hanging:
-            reason = inconclusive(planned, reference, pair.demo.stats()["log"], hanging)
+            reason = inconclusive(planned, reference, hanging)
             if reason is not None:
                 note(reason)
                 reject()
