@@ -1,8 +1,8 @@
 """What the harness reads from the served schema: the graphql-core schema itself, and the
 argument bounds declared next to the Strawberry fields.
 
-Bounds live in the fields' metadata, read today through `app.cost.metadata`;
-that module may move, so this is the one place that knows where.
+Bounds live in the fields' metadata, read through `planner.build.metadata`; this is
+the one place of the harness that knows where.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from typing import Any
 
 from graphql import GraphQLField, GraphQLInputField, GraphQLSchema
 
+from planner.build import metadata
 from schema import build_schema
 
 SCHEMA: GraphQLSchema = build_schema()._schema
 
 
 def _metadata(definition: GraphQLField | GraphQLInputField) -> Mapping[str, Any]:
-    from app.cost import metadata
-
     return metadata(definition)
 
 

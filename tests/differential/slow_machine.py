@@ -11,8 +11,8 @@ failed, at the deadline. So a call to a healthy service that ran out of time
 although it started before any call to the hanging service had ended did not
 wait for the hanging service: what decided it was how soon the process got
 the CPU (and, if the hanging service was never called, nothing else can have).
-Calls that started after the hanging call failed (promotions waits for the
-user's segment) are the executor's doing, and compared like everything else.
+Calls that started after the hanging call failed (review authors wait for the
+reviews page) are the executor's doing, and compared like everything else.
 
 The reference hitting the server's backstop (the execution outlived the
 deadline by the backstop's grace; data null) is also the machine's doing,

@@ -10,7 +10,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('HomeScreen'),
         None,
-        ('tests/test_cost.py', 'tests/test_faults.py', 'tests/test_operations.py'),
+        ('tests/test_cost.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('HomeScreen'),
@@ -55,7 +55,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('SearchResults'),
         {'query': 'lamp', 'first': 5},
-        ('tests/test_faults.py', 'tests/test_operations.py'),
+        ('tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('SearchResults'),
@@ -89,8 +89,13 @@ SUITE: tuple[Entry, ...] = (
     ),
     Entry(
         contract('ProductPage'),
+        {'id': 'p0001', 'postcode': '1'},
+        ('tests/test_planner.py',),
+    ),
+    Entry(
+        contract('ProductPage'),
         {'id': 'p0001', 'postcode': '10115'},
-        ('tests/test_faults.py', 'tests/test_operations.py'),
+        ('tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('ProductPage'),
@@ -130,7 +135,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('AddToCart'),
         None,
-        ('tests/test_http_protocol.py', 'tests/test_operations.py'),
+        ('tests/test_http_protocol.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('AddToCart'),
@@ -438,6 +443,26 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_http_protocol.py',),
     ),
     Entry(
+        'query Q($n: Int, $full: Boolean!) { search(query: "lamp", first: $n) { edges { node { id ...Full @include(if: $full) } } } } fragment Full on Product { title price { amount } }',
+        {'n': 3, 'full': False},
+        ('tests/test_planner.py',),
+    ),
+    Entry(
+        'query Q($n: Int, $full: Boolean!) { search(query: "lamp", first: $n) { edges { node { id ...Full @include(if: $full) } } } } fragment Full on Product { title price { amount } }',
+        {'n': 7, 'full': False},
+        ('tests/test_planner.py',),
+    ),
+    Entry(
+        'query Q($n: Int, $full: Boolean!) { search(query: "lamp", first: $n) { edges { node { id ...Full @include(if: $full) } } } } fragment Full on Product { title price { amount } }',
+        {'n': 1, 'full': True},
+        ('tests/test_planner.py',),
+    ),
+    Entry(
+        'query Q($n: Int, $full: Boolean!) { search(query: "lamp", first: $n) { edges { node { id ...Full @include(if: $full) } } } } fragment Full on Product { title price { amount } }',
+        {'n': 3, 'full': True},
+        ('tests/test_planner.py',),
+    ),
+    Entry(
         'query Q($no: Boolean!) { product(id: "p0001") { title rating @skip(if: $no) { count } reviews @include(if: false) { pageInfo { hasNextPage } } price { amount } } }',
         {'no': True},
         ('tests/test_operations.py',),
@@ -521,6 +546,11 @@ SUITE: tuple[Entry, ...] = (
         '{\n  product(id: "p0001") {\n    title\n  }\n}',
         None,
         ('tests/test_persisted_queries_apollo.py',),
+    ),
+    Entry(
+        '{ __schema { queryType { name } } product(id: "p0001") { id __typename } }',
+        None,
+        ('tests/test_planner.py',),
     ),
     Entry(
         '{ __schema { queryType { name } } }',
