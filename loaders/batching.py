@@ -175,6 +175,12 @@ def fanned_out(fetch_one: Callable[[Any], Awaitable[Any]]) -> Fetch:
     key fails only itself."""
 
     async def each(keys: list[Any]) -> list[Any]:
+        if len(keys) == 1:  # the usual case: no task to gather
+            try:
+                return [await fetch_one(keys[0])]
+            except Exception as failure:
+                failure.__traceback__ = None
+                return [failure]
         outcomes = await asyncio.gather(*(fetch_one(key) for key in keys), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):

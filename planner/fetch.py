@@ -84,7 +84,8 @@ class Fetches:
             return True
         self._idle = asyncio.get_running_loop().create_future()
         try:
-            await asyncio.wait_for(asyncio.shield(self._idle), max(budget_s, 0.0))
+            async with asyncio.timeout(max(budget_s, 0.0)):
+                await self._idle
         except TimeoutError:
             for call in self._calls:
                 call.cancel()
