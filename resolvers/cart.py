@@ -13,7 +13,7 @@ from loaders import records
 from resolvers.declare import Args, Call, Read
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Payload:
     cart: records.Cart | None
     user_errors: list[cart_service.CartUserError]

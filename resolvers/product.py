@@ -24,31 +24,31 @@ REVIEWS_PAGE_MAX = 20
 LIMITED_BELOW = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Availability:
     status: str
     restock_date: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rating:
     average: float
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReviewEdge:
     cursor: str
     node: records.Review
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReviewConnection:
     edges: list[ReviewEdge]
     page_info: PageInfo

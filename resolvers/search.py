@@ -15,7 +15,7 @@ SEARCH_PAGE_MAX = 50
 """The search service's largest page (UPSTREAMS.md), and so the largest `search(first:)`."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProductEdge:
     """`node` is the product's id: an entity key, composed by whoever executes the field."""
 
@@ -23,7 +23,7 @@ class ProductEdge:
     node: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProductConnection:
     edges: list[ProductEdge]
     page_info: PageInfo
