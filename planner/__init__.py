@@ -32,7 +32,7 @@ async def execute(plan: Plan, arguments: Arguments, ctx: RequestContext) -> Outc
     """Run an executable plan under the request's deadline."""
     fetches = Fetches(plan, arguments, ctx)
     try:
-        finished = await fetches.run(ctx.scope.deadline.remaining_s() + BACKSTOP_GRACE_S)
+        finished = await fetches.run(BACKSTOP_GRACE_S)
         completion = Completion(plan, fetches, arguments, ctx, cut_short=not finished)
         data = completion.data()
     finally:

@@ -67,22 +67,24 @@ class Fetches:
         self._calls: set[asyncio.Future[Any]] = set()
         self.broken: BaseException | None = None
 
-    async def run(self, budget_s: float) -> bool:
-        """Fetch everything the plan needs; False if the budget ran out first."""
+    async def run(self, grace_s: float) -> bool:
+        """Fetch everything the plan needs; False if the deadline (plus `grace_s`: every
+        call stops at the deadline by itself, this is a backstop) came first."""
         root = self.plan.root
         if self.plan.kind is OperationType.MUTATION:  # root fields one after another
             for f in root.fetched:
                 self._field(f, [self.root], [None])
-                if not await self._settled(budget_s):
+                if not await self._settled(grace_s):
                     return False
             return True
         self.start(root, [self.root])
-        return await self._settled(budget_s)
+        return await self._settled(grace_s)
 
-    async def _settled(self, budget_s: float) -> bool:
+    async def _settled(self, grace_s: float) -> bool:
         if self._pending == 0:
             return True
         self._idle = asyncio.get_running_loop().create_future()
+        budget_s = self.ctx.scope.deadline.remaining_s() + grace_s
         try:
             async with asyncio.timeout(max(budget_s, 0.0)):
                 await self._idle
