@@ -3,9 +3,9 @@ baseline `python -m bench.upstream_client` measures the current one against in t
 run: httpx's `AsyncClient.request` over httpx-aiohttp's transport, with httpx's (and
 aiohttp's) cookie jars, auth and redirect layers, and a `labels()` look-up per metric.
 
-Verbatim but for this docstring, its `get_json` and `decode` (see `bench.decode`) and the
-`CallScope`/`CallRecord`/`UpstreamResponse` types, imported from `app.upstream` so that
-one scope serves both clients. Not used by the BFF.
+Verbatim but for this docstring, its `get_json` and `decode` (see `bench.decode`), and
+what did not change (the scope and record types, the bulkhead, hedging), imported from
+`app.upstream`. Not used by the BFF.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +26,15 @@ from httpx_aiohttp import AiohttpTransport
 from app import errors, metrics
 from app.breaker import Breaker
 from app.settings import Settings, UpstreamSettings
-from app.upstream import CallRecord, CallScope, UpstreamResponse
+from app.upstream import (
+    HEDGE_MIN_LEFT_S,
+    Bulkhead,
+    CallRecord,
+    CallScope,
+    RecentLatency,
+    UpstreamResponse,
+    _hedged,
+)
 
 log = logging.getLogger("bff.upstream")
 
@@ -35,16 +42,6 @@ _UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
 CANCELLED = "cancelled"
 """Outcome of an attempt abandoned by the BFF itself (the slower of a hedged pair)."""
 _OK = frozenset({200})
-
-
-class Bulkhead:
-    """Calls in flight to one service; beyond the limit a call fails at once."""
-
-    __slots__ = ("in_flight", "limit")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.in_flight = 0
 
 
 class UpstreamClient:
@@ -227,67 +224,3 @@ class UpstreamClient:
                    "detail": detail},
         )
         return errors.DependencyError(component, code, detail)
-
-
-HEDGE_MIN_LEFT_S = 0.005
-HEDGE_FLOOR_S = 0.005
-HEDGE_MIN_SAMPLES = 20
-
-
-class RecentLatency:
-    """A service's recent successful call durations (per process: instance health)."""
-
-    __slots__ = ("_calls", "_delay", "_samples")
-
-    def __init__(self) -> None:
-        self._samples: deque[float] = deque(maxlen=200)
-        self._calls = 0
-        self._delay: float | None = None
-
-    def add(self, seconds: float) -> None:
-        self._samples.append(seconds)
-        self._calls += 1
-        if self._calls % 20 == 0:
-            self._delay = None
-
-    def hedge_delay_s(self) -> float | None:
-        """The p95 of recent calls (recomputed every 20 calls); None before enough samples."""
-        if len(self._samples) < HEDGE_MIN_SAMPLES:
-            return None
-        if self._delay is None:
-            ordered = sorted(self._samples)
-            self._delay = max(HEDGE_FLOOR_S, ordered[int(len(ordered) * 0.95) - 1])
-        return self._delay
-
-
-async def _hedged(
-    attempt: Callable[[], Awaitable[UpstreamResponse]], delay: float,
-    on_hedge: Callable[[], None],
-) -> UpstreamResponse:
-    first = asyncio.ensure_future(attempt())
-    pending: set[asyncio.Future[UpstreamResponse]] = {first}
-    try:
-        done, pending = await asyncio.wait(pending, timeout=delay)
-        if done:
-            return first.result()
-        on_hedge()
-        pending.add(asyncio.ensure_future(attempt()))
-        failure: BaseException | None = None
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for finished in done:
-                error = finished.exception()
-                if error is None:
-                    return finished.result()
-                failure = failure or error
-        assert failure is not None
-        raise failure
-    finally:
-        for task in pending:
-            task.cancel()
-            task.add_done_callback(_retrieve)
-
-
-def _retrieve(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
