@@ -13,6 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import jwt
+
+from demo.server import DemoServer
+from tests.servers import Demo, start_bff
 
 BFF = str(Path(sys.executable).with_name("bff"))
 
@@ -135,3 +139,46 @@ def test_cost_fails_for_expensive_or_invalid_queries() -> None:
                              timeout=60)
     assert invalid.returncode == 1
     assert b"GRAPHQL_VALIDATION_FAILED" in invalid.stderr
+
+
+def test_token_is_accepted_by_the_server(demo_server: DemoServer, demo: Demo) -> None:
+    secret = "cli-token-secret-at-least-32-bytes-long"
+    settings = {"BFF_JWT_SECRET": secret, "BFF_JWT_ISSUER": "https://id.test",
+                "BFF_JWT_AUDIENCE": "storefront"}
+    result = subprocess.run(
+        [BFF, "token", "--sub", "u0007", "--ttl", "600", "--claim", "role=tester",
+         "--claim", "beta=true"],
+        env=clean_env(**settings), capture_output=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.decode().strip()
+    assert "\n" not in token, "stdout is the token alone"
+    claims = jwt.decode(token, secret, algorithms=["HS256"], audience="storefront")
+    assert (claims["sub"], claims["role"], claims["beta"]) == ("u0007", "tester", True)
+    assert claims["exp"] - claims["iat"] == 600
+    server = start_bff(demo_server, jwt_secret=secret,
+                       jwt_issuer="https://id.test", jwt_audience="storefront")
+    try:
+        response = httpx.post(server.url, json={"query": "{ viewer { id } }"},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    finally:
+        server.stop()
+    assert response.json() == {"data": {"viewer": {"id": "u0007"}},
+                               "extensions": response.json()["extensions"]}
+
+
+def test_token_is_refused_in_production_and_for_unusable_subjects() -> None:
+    production = subprocess.run(
+        [BFF, "token", "--sub", "u0001"],
+        env=clean_env(BFF_ENV="production", BFF_SERVICE_TOKEN="s", BFF_JWT_SECRET="p"),
+        capture_output=True, timeout=60,
+    )
+    assert production.returncode == 2
+    assert production.stdout == b""
+    assert b"BFF_ENV=production" in production.stderr
+    for args in (["--sub", "us\u00e9r"], ["--sub", "u1", "--claim", "exp=1"],
+                 ["--sub", "u1", "--claim", "novalue"], ["--sub", "u1", "--ttl", "0"]):
+        refused = subprocess.run([BFF, "token", *args], env=clean_env(), capture_output=True,
+                                 timeout=60)
+        assert refused.returncode == 2, args
+        assert refused.stdout == b"" and b"Traceback" not in refused.stderr, args
