@@ -182,3 +182,27 @@ def test_token_is_refused_in_production_and_for_unusable_subjects() -> None:
                                  timeout=60)
         assert refused.returncode == 2, args
         assert refused.stdout == b"" and b"Traceback" not in refused.stderr, args
+
+
+CONTRACT_COSTS = {"SearchResults": (101, ["query"]), "ProductPage": (21, ["id", "postcode"]),
+                  "HomeScreen": (23, []), "CartView": (42, []), "AddToCart": (1, ["input"]),
+                  "RemoveFromCart": (1, ["input"])}
+
+
+def test_cost_of_each_contract_operation_file_without_variables() -> None:
+    """As the README gives them; variables without a default that size nothing are named
+    as ignored (`$first` has a default, 20: the server's own figure)."""
+    from tests.contract_check import CONTRACT
+
+    for name, (total, ignored) in CONTRACT_COSTS.items():
+        result = subprocess.run(
+            [BFF, "cost", "--file", str(CONTRACT / "operations" / f"{name}.graphql")],
+            env=clean_env(), capture_output=True, timeout=60,
+        )
+        assert result.returncode == 0, (name, result.stderr)
+        lines = result.stdout.decode().splitlines()
+        totals = [line for line in lines if line.startswith("TOTAL")]
+        assert totals and totals[0].split()[:2] == ["TOTAL", str(total)], (name, lines)
+        named = [line.split(":")[0].strip() for line in lines if line.startswith("  $")]
+        assert named == [f"${v}" for v in ignored], (name, lines)
+        assert all("ignored" in line for line in lines if line.startswith("  $")), lines
