@@ -9,6 +9,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from typing import Any
 
 from app import dev_token, logs
 from app.settings import SERVICES, Settings, SettingsError, load_settings, unused_variables
@@ -103,18 +104,29 @@ def _run_uvicorn(settings: Settings) -> None:
         signal.signal(sig, lambda *_: None)
     os.environ["BFF_HOST"] = settings.host
     os.environ["BFF_PORT"] = str(settings.port)
-    uvicorn.run(
-        "app.server:create_app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        date_header=True,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "timeout_graceful_shutdown": int(settings.shutdown_grace_s) or None,
+        "log_level": "warning",
+        "access_log": False,
+        "server_header": False,
+        "date_header": True,
+    }
+    if settings.workers == 1:
+        uvicorn.run("app.server:create_app_from_env", **options)
+        return
+    # Several workers: uvicorn's supervisor, marking the metric files of workers that exit.
+    from app.workers import Supervisor
+
+    config = uvicorn.Config("app.server:create_app_from_env", **options)
+    sock = config.bind_socket()
+    try:
+        Supervisor(config, sockets=[sock]).run()
+    finally:
+        sock.close()
 
 
 def demo_upstreams(args: argparse.Namespace) -> int:

@@ -87,7 +87,7 @@ BREAKER_STATE = Gauge(
     "bff_circuit_breaker_state",
     "Circuit breaker per component: 0 closed, 1 open, 2 half-open.",
     ["component"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",  # a worker that exited has no breaker any more
     registry=REGISTRY,
 )
 RATE_LIMIT_ERRORS = Counter(

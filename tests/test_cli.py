@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,8 +42,12 @@ def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[b
     try:
         yield process
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
+        if process.poll() is None:  # a failed test: SIGTERM first, so workers stop with it
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
 
 
@@ -206,3 +212,84 @@ def test_cost_of_each_contract_operation_file_without_variables() -> None:
         named = [line.split(":")[0].strip() for line in lines if line.startswith("  $")]
         assert named == [f"${v}" for v in ignored], (name, lines)
         assert all("ignored" in line for line in lines if line.startswith("  $")), lines
+
+
+def _in_flight_by_worker(folder: Path, supervisor: int) -> dict[int, float]:
+    """Each live worker's `bff_in_flight_requests`, read from its multiprocess file (the
+    supervisor, which imports the metrics too, serves nothing)."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    found: dict[int, float] = {}
+    for path in folder.glob("gauge_livesum_*.db"):
+        if path.stem.endswith(f"_{supervisor}"):
+            continue
+        try:
+            values = list(MmapedDict.read_all_values_from_file(str(path)))
+        except FileNotFoundError:  # marked dead meanwhile
+            continue
+        found[int(path.stem.rsplit("_", 1)[1])] = sum(value for _, value, _, _ in values)
+    return found
+
+
+def _until(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Poll for something another process does; the bound only says it did not hang."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_a_worker_that_dies_has_its_live_gauges_marked_dead(tmp_path: Path) -> None:
+    """Requests hang in both workers; one worker is killed (SIGKILL: no clean-up of its
+    own). The supervisor replaces it and marks it dead: its requests in flight no longer
+    count, the survivor's still do, and its counters stay."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    demo_port, bff_port = free_port(), free_port()
+    demo_url = f"http://127.0.0.1:{demo_port}"
+    with running([BFF, "demo-upstreams", "--port", str(demo_port)], clean_env()) as demo:
+        wait_ready(f"{demo_url}/__demo/health", demo)
+        httpx.put(f"{demo_url}/__demo/faults", json={
+            "service": "reviews", "mode": "hang", "hang_s": 60}).raise_for_status()
+        urls = {f"BFF_UPSTREAM_{name.upper()}_URL": f"{demo_url}/{name}"
+                for name in ("users", "catalog", "pricing", "inventory", "reviews",
+                             "recommendations", "cart", "orders", "promotions", "shipping")}
+        env = clean_env(**urls, BFF_PORT=str(bff_port), PROMETHEUS_MULTIPROC_DIR=str(folder),
+                        BFF_MAX_TIMEOUT_MS="60000", BFF_UPSTREAM_REVIEWS_TIMEOUT_MS="60000")
+        base = f"http://127.0.0.1:{bff_port}"
+        with running([BFF, "serve", "--workers", "2"], env) as bff:
+            wait_ready(f"{base}/readyz", bff)
+            _until(lambda: len(_in_flight_by_worker(folder, bff.pid)) == 2, "both workers up")
+
+            def hang() -> None:
+                with contextlib.suppress(httpx.HTTPError):  # its worker may be killed
+                    httpx.post(f"{base}/graphql", timeout=60,
+                               headers={"x-request-timeout-ms": "60000"},
+                               json={"query": '{ product(id: "p0001") { rating { count } } }'})
+
+            threads = [threading.Thread(target=hang) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            _until(lambda: sum(_in_flight_by_worker(folder, bff.pid).values()) == 6, "6 in flight")
+            by_worker = _in_flight_by_worker(folder, bff.pid)
+            victim = max(by_worker, key=lambda pid: by_worker[pid])
+            survivors = sum(v for pid, v in by_worker.items() if pid != victim)
+            assert (folder / f"counter_{victim}.db").exists()
+            os.kill(victim, signal.SIGKILL)
+            _until(lambda: not (folder / f"gauge_livesum_{victim}.db").exists()
+                   and not (folder / f"gauge_livemax_{victim}.db").exists(),
+                   "the dead worker's live gauges dropped")
+            _until(lambda: len(_in_flight_by_worker(folder, bff.pid)) == 2,
+                   "a new worker took over")
+            scraped = httpx.get(f"{base}/metrics", timeout=10).text
+            in_flight = next(float(line.rsplit(" ", 1)[1]) for line in scraped.splitlines()
+                             if line.startswith("bff_in_flight_requests "))
+            assert in_flight == survivors, scraped
+            assert (folder / f"counter_{victim}.db").exists(), "what it counted stays"
+            httpx.delete(f"{demo_url}/__demo/faults").raise_for_status()  # release the rest
+            for thread in threads:
+                thread.join(60)
+            os.kill(bff.pid, signal.SIGTERM)
+            assert bff.wait(30) == 0
+        os.kill(demo.pid, signal.SIGTERM)
+        assert demo.wait(15) == 0
