@@ -246,16 +246,16 @@ class UpstreamClient:
         if method != "GET":
             return await attempt()
         hedged = False
-
-        def on_hedge() -> None:
-            nonlocal hedged
-            hedged = True
-            metrics.HEDGES.labels(component).inc()
-
         try:
             delay = self._latency[component].hedge_delay_s() if self._hedging else None
             if delay is None or delay >= scope.deadline.remaining_s() - self._floor_s:
                 return await attempt()
+
+            def on_hedge() -> None:
+                nonlocal hedged
+                hedged = True
+                metrics.HEDGES.labels(component).inc()
+
             return await _hedged(attempt, delay, on_hedge)
         except Transient as failure:
             if hedged or not self._retries or self._breakers[component].state != CLOSED:
