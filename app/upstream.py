@@ -301,7 +301,8 @@ class UpstreamClient:
             "authorization": self._token,
             "x-request-id": scope.request_id,
             "traceparent": scope.trace.child_header(),
-            "x-request-timeout-ms": str(scope.deadline.remaining_ms()),
+            # The budget checked against the floor above, so a service never gets less.
+            "x-request-timeout-ms": str(int(remaining * 1000)),
             "accept": "application/json",
             "user-agent": _USER_AGENT,
         }
