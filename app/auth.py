@@ -17,6 +17,7 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from app import errors
+from app.upstream_http import plain_header_value
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -34,8 +35,8 @@ def usable_subject(subject: object) -> bool:
     identity provider issued, a token whose subject is anything else is refused
     (401): user ids of this contract are plain ASCII (`u0001`).
     """
-    return (isinstance(subject, str) and 0 < len(subject) <= MAX_SUBJECT_CHARS
-            and subject.isascii() and subject.isprintable() and " " not in subject)
+    return isinstance(subject, str) and len(subject) <= MAX_SUBJECT_CHARS \
+        and plain_header_value(subject)
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 

@@ -170,6 +170,13 @@ def request_head(method: str, target: str, host: str, headers: Mapping[str, str]
     return text.encode("ascii")
 
 
+def plain_header_value(value: str) -> bool:
+    """1 or more printable ASCII characters, no spaces: what the BFF accepts from a client
+    for a value it sends upstream as a header (an idempotency key, a user id), so that
+    `request_head` never has to refuse one."""
+    return bool(value) and value.isascii() and value.isprintable() and " " not in value
+
+
 def tls_context() -> ssl.SSLContext:
     """Verification against certifi's CA bundle, as httpx did (not the system's store)."""
     return ssl.create_default_context(cafile=certifi.where())

@@ -21,6 +21,7 @@ from graphql import GraphQLInputObjectType, get_named_type
 from graphql.execution.values import VariableValues, get_argument_values
 
 from app import errors
+from app.upstream_http import plain_header_value
 from planner.build import metadata
 from planner.plan import TYPENAME, FieldPlan, Plan, Selection
 
@@ -156,8 +157,8 @@ def _check_range(what: str, name: str, value: Any, bounds: tuple[int, int]) -> N
 
 def _check_length(what: str, name: str, value: Any, most: int) -> None:
     """A string (or each string of a list) of at most `most` characters; None passes."""
-    longest = max(map(len, value), default=0) if isinstance(value, list) else \
-        len(value) if isinstance(value, str) else 0
+    strings = value if isinstance(value, list) else [value]
+    longest = max((len(v) for v in strings if isinstance(v, str)), default=0)
     if longest > most:
         each = "Each item of " if isinstance(value, list) else ""
         raise errors.RequestError(
@@ -170,8 +171,7 @@ def _check_length(what: str, name: str, value: Any, most: int) -> None:
 
 def _check_header_value(what: str, name: str, value: Any) -> None:
     """Sent upstream as a header: printable ASCII without spaces, not empty."""
-    if isinstance(value, str) and not (value and value.isascii() and value.isprintable()
-                                       and " " not in value):
+    if isinstance(value, str) and not plain_header_value(value):
         raise errors.RequestError(
             errors.BAD_USER_INPUT,
             f"{what} `{name}` must be printable ASCII characters without spaces "
