@@ -94,6 +94,9 @@ class Admission:
         self._rules = list(specified_rules)
         if not introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
+        # "Did you mean 'product'?" tells a client the schema introspection would: where
+        # introspection is off (production's default), errors make no suggestions either.
+        self._hide_suggestions = not introspection
 
     def document(self, query: str) -> Document:
         cached = self._cache.get(query)
@@ -126,7 +129,8 @@ class Admission:
             limits.check(node, self.limits)
         except errors.RequestError as refusal:
             return refusal
-        problems = validate(self._schema, node, self._rules, max_errors=20)
+        problems = validate(self._schema, node, self._rules, max_errors=20,
+                            hide_suggestions=self._hide_suggestions)
         if problems:
             first = problems[0]
             return errors.RequestError(
@@ -168,7 +172,7 @@ class Admission:
         node = self.select(document, operation_name)
         coerced = get_variable_values(
             self._schema, node.variable_definitions or (),
-            dict(variables or {}), max_errors=10,
+            dict(variables or {}), max_errors=10, hide_suggestions=self._hide_suggestions,
         )
         if isinstance(coerced, list):
             raise errors.RequestError(

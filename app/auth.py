@@ -17,11 +17,26 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from app import errors
+from app.upstream_http import plain_header_value
 
 if TYPE_CHECKING:
     from app.settings import Settings
 
 SESSION_COOKIE = "bff_session"
+MAX_SUBJECT_CHARS = 256
+
+
+def usable_subject(subject: object) -> bool:
+    """A `sub` the BFF can use as a user id: 1..256 printable ASCII characters, no space.
+
+    It is sent upstream as the `X-User-Id` header (and in paths such as
+    `/carts/<userId>`), and a header value is ASCII without line breaks. Rather
+    than pass on a different id (percent-encoded, say) than the one the
+    identity provider issued, a token whose subject is anything else is refused
+    (401): user ids of this contract are plain ASCII (`u0001`).
+    """
+    return isinstance(subject, str) and len(subject) <= MAX_SUBJECT_CHARS \
+        and plain_header_value(subject)
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 
@@ -98,6 +113,9 @@ class Authenticator:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise _refuse("The token has no subject.")
+        if not usable_subject(subject):
+            raise _refuse("The token's subject is not a usable user id (1 to "
+                          f"{MAX_SUBJECT_CHARS} printable ASCII characters, no spaces).")
         return subject
 
 

@@ -1,4 +1,4 @@
-"""The `bff` command (RUNNING.md): serve, demo-upstreams, cost, pq."""
+"""The `bff` command (RUNNING.md): serve, demo-upstreams, cost, pq, token."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import shutil
 import signal
 import sys
 import tempfile
+from typing import Any
 
-from app import logs
+from app import dev_token, logs
 from app.settings import SERVICES, Settings, SettingsError, load_settings, unused_variables
 
 log = logging.getLogger("bff.cli")
@@ -35,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     cost.add_argument("--file", help="read the query from FILE")
     cost.add_argument("--variables", help="variables as JSON")
     cost.add_argument("--operation-name", help="the operation to price")
+    token = commands.add_parser(
+        "token", help="print a signed development user token (refused in production)"
+    )
+    token.add_argument("--sub", required=True, help="the user id (the token's `sub`)")
+    token.add_argument("--ttl", type=int, default=dev_token.DEFAULT_TTL_S, metavar="SECONDS",
+                       help="lifetime in seconds (default 3600)")
+    token.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE",
+                       help="an extra claim (repeatable); VALUE is JSON when it parses")
     from persisted_queries.cli import add_parser as add_pq_parser
 
     add_pq_parser(commands)
@@ -95,18 +104,29 @@ def _run_uvicorn(settings: Settings) -> None:
         signal.signal(sig, lambda *_: None)
     os.environ["BFF_HOST"] = settings.host
     os.environ["BFF_PORT"] = str(settings.port)
-    uvicorn.run(
-        "app.server:create_app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        date_header=True,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "timeout_graceful_shutdown": int(settings.shutdown_grace_s) or None,
+        "log_level": "warning",
+        "access_log": False,
+        "server_header": False,
+        "date_header": True,
+    }
+    if settings.workers == 1:
+        uvicorn.run("app.server:create_app_from_env", **options)
+        return
+    # Several workers: uvicorn's supervisor, marking the metric files of workers that exit.
+    from app.workers import Supervisor
+
+    config = uvicorn.Config("app.server:create_app_from_env", **options)
+    sock = config.bind_socket()
+    try:
+        Supervisor(config, sockets=[sock]).run()
+    finally:
+        sock.close()
 
 
 def demo_upstreams(args: argparse.Namespace) -> int:
@@ -137,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bff: {exc}", file=sys.stderr)
             return 2
         return run(settings, args.query, args.file, args.variables, args.operation_name)
+    if args.command == "token":
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            print(f"bff: {exc}", file=sys.stderr)
+            return 2
+        return dev_token.run(settings, args.sub, args.ttl, args.claim)
     if args.command == "pq":
         from persisted_queries.cli import run as run_pq
 

@@ -76,11 +76,18 @@ HEDGES = Counter(
     ["component"],
     registry=REGISTRY,
 )
+RETRIES = Counter(
+    "bff_upstream_retries_total",
+    "Retry decisions on failed idempotent reads: sent, budget (refused by the retry "
+    "budget), deadline (no room left).",
+    ["component", "decision"],
+    registry=REGISTRY,
+)
 BREAKER_STATE = Gauge(
     "bff_circuit_breaker_state",
     "Circuit breaker per component: 0 closed, 1 open, 2 half-open.",
     ["component"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",  # a worker that exited has no breaker any more
     registry=REGISTRY,
 )
 RATE_LIMIT_ERRORS = Counter(

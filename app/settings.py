@@ -83,6 +83,12 @@ class Settings(BaseModel):
     max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     cors_origins: tuple[str, ...] = ()
     hedging: Literal["on", "off"] = "off"
+    retries: Literal["on", "off"] = "on"
+    """`on`: one retry of an idempotent read on refused/reset connections and 502/503/504."""
+    retry_budget: float = Field(default=0.1, ge=0, le=1)
+    """Retries per service and process: at most this fraction of its calls (sliding window)."""
+    upstream_min_budget_ms: int = Field(default=20, ge=1, le=60_000)
+    """No upstream call starts with less of the request's budget left than this."""
     planner: Literal["on", "off"] = "on"
     """`off`: every operation runs on graphql-core's executor (the reference), a kill switch."""
     breaker_min_calls: int = Field(default=20, ge=1, le=100_000)
@@ -188,6 +194,12 @@ class Settings(BaseModel):
             raise ValueError(
                 "BFF_DEFAULT_TIMEOUT_MS must not exceed BFF_MAX_TIMEOUT_MS "
                 f"({self.default_timeout_ms} > {self.max_timeout_ms})"
+            )
+        if self.upstream_min_budget_ms >= self.default_timeout_ms:
+            raise ValueError(
+                "BFF_UPSTREAM_MIN_BUDGET_MS must be below BFF_DEFAULT_TIMEOUT_MS "
+                f"({self.upstream_min_budget_ms} >= {self.default_timeout_ms}): no upstream "
+                "call could ever start"
             )
         if self.env == "production":
             if not self.service_token:

@@ -14,6 +14,16 @@ The shared client keeps no cookies: a service's `Set-Cookie` is never
 stored or even read, so nothing one service says for one request is sent on
 another's, and no `Cookie` header ever goes upstream (a `cookie` passed in
 `headers` is dropped too).
+
+No call starts with less than `BFF_UPSTREAM_MIN_BUDGET_MS` of the request's
+budget left: it could not succeed, so the field is DEADLINE_EXCEEDED at once.
+A read whose one attempt failed on a refused or reset connection or a 502,
+503 or 504 may go once more (`app.retry`: room left, `Retry-After`, the
+service's retry budget); writes are sent once, whatever happens.
+
+A call's verdict includes reading its answer: `send(..., read=...)` decodes
+the body inside the call, so a 200 that is not JSON or not the documented
+shape is a DEPENDENCY_ERROR in the metrics, the trace and the breaker alike.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
 
 import msgspec
@@ -34,18 +44,20 @@ import orjson
 from msgspec.json import Decoder
 from prometheus_client import Counter, Histogram
 
-from app import errors, metrics
-from app.breaker import Breaker
+from app import errors, metrics, retry
+from app.breaker import CLOSED, Breaker
 from app.deadline import Deadline
 from app.settings import Settings, UpstreamSettings
 from app.tracecontext import TraceContext
-from app.upstream_http import Origin, tls_context
+from app.upstream_http import Answer, ClosedEarly, Origin, tls_context
 
 T = TypeVar("T")
 
 log = logging.getLogger("bff.upstream")
 
 _UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
+_TRANSIENT_STATUSES = frozenset({502, 503, 504})
+"""Statuses a read is retried on (429 is not: the service asked for less traffic)."""
 CANCELLED = "cancelled"
 """Outcome of an attempt abandoned by the BFF itself (the slower of a hedged pair)."""
 _OK = frozenset({200})
@@ -79,6 +91,22 @@ class CallScope:
 class UpstreamResponse:
     status: int
     content: bytes
+
+
+class Transient(errors.DependencyError):
+    """A failure a second attempt of a read may fix: a refused or reset connection (or
+    one closed before a whole answer), or a 502, 503 or 504 (with its `Retry-After`)."""
+
+    retry_after: str | None = None
+
+
+def _as_is(response: UpstreamResponse) -> UpstreamResponse:
+    return response
+
+
+def _transient_connection(exc: OSError) -> bool:
+    """Refused, reset or closed early; not a malformed answer or an unresolvable host."""
+    return isinstance(exc, ConnectionRefusedError | ConnectionResetError | ClosedEarly)
 
 
 class Bulkhead:
@@ -133,6 +161,10 @@ class UpstreamClient:
                           settings.breaker_open_ms / 1000.0)
             for name in self._services
         }
+        self._retries = settings.retries == "on"
+        self._retry_budgets = {name: retry.RetryBudget(settings.retry_budget)
+                               for name in self._services}
+        self._floor_s = settings.upstream_min_budget_ms / 1000.0
         self._token = f"Bearer {settings.service_token}"
         self._routes = _routes(self._services)
         # Metric children looked up once per component, not once per call.
@@ -157,8 +189,24 @@ class UpstreamClient:
         ids: Sequence[str] | None = None,
     ) -> T:
         """GET a 200 JSON answer and decode it into its documented shape."""
-        response = await self.send(component, "GET", path, scope, params=params, ids=ids)
-        return decode(component, shape, response.content)
+        return await self.send(component, "GET", path, scope, params=params, ids=ids,
+                               read=functools.partial(_decoded, component, shape))
+
+    @overload
+    async def send(
+        self, component: str, method: str, path: str, scope: CallScope, *,
+        params: Mapping[str, str] | None = ..., json: Any = ...,
+        headers: Mapping[str, str] | None = ..., ids: Sequence[str] | None = ...,
+        expect: frozenset[int] = ...,
+    ) -> UpstreamResponse: ...
+
+    @overload
+    async def send(
+        self, component: str, method: str, path: str, scope: CallScope, *,
+        params: Mapping[str, str] | None = ..., json: Any = ...,
+        headers: Mapping[str, str] | None = ..., ids: Sequence[str] | None = ...,
+        expect: frozenset[int] = ..., read: Callable[[UpstreamResponse], T],
+    ) -> T: ...
 
     async def send(
         self,
@@ -172,29 +220,53 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         ids: Sequence[str] | None = None,
         expect: frozenset[int] = _OK,
-    ) -> UpstreamResponse:
+        read: Callable[[UpstreamResponse], Any] = _as_is,
+    ) -> Any:
         """Send one request; statuses outside `expect` become dependency errors.
 
-        With hedging on, a read that has not answered by the service's recent
-        p95 gets one identical second attempt; the first good answer wins and
-        the other attempt is cancelled. Writes are never hedged (nor retried).
+        `read` turns an expected answer into the caller's value inside the call
+        (decoding it: a `DependencyError` it raises fails the call). With hedging
+        on, a read that has not answered by the service's recent p95 gets one
+        identical second attempt; the first good answer wins and the other
+        attempt is cancelled. A read that was not hedged and failed transiently
+        may be retried once (`app.retry`). Writes are never hedged nor retried.
         """
         route = self._routes[component]
-        # Built once per call, not per (hedged) attempt.
+        # Built once per call, not per (hedged or retried) attempt.
         target = f"{route.prefix}{path}?{urlencode(params, safe=',')}" if params \
             else f"{route.prefix}{path}"
         content = orjson.dumps(json) if json is not None else None
         extra = _without_cookie(headers) if headers else None
         attempt = functools.partial(
             self._attempt, component, method, route.origin, target, scope, content, extra,
-            ids, expect,
+            ids, expect, read,
         )
-        if not self._hedging or method != "GET":
+        budget = self._retry_budgets[component]
+        budget.record_call()
+        if method != "GET":
             return await attempt()
-        delay = self._latency[component].hedge_delay_s()
-        if delay is None or delay >= scope.deadline.remaining_s() - HEDGE_MIN_LEFT_S:
-            return await attempt()
-        return await _hedged(attempt, delay, lambda: metrics.HEDGES.labels(component).inc())
+        hedged = False
+        try:
+            delay = self._latency[component].hedge_delay_s() if self._hedging else None
+            if delay is None or delay >= scope.deadline.remaining_s() - self._floor_s:
+                return await attempt()
+
+            def on_hedge() -> None:
+                nonlocal hedged
+                hedged = True
+                metrics.HEDGES.labels(component).inc()
+
+            return await _hedged(attempt, delay, on_hedge)
+        except Transient as failure:
+            if hedged or not self._retries or self._breakers[component].state != CLOSED:
+                raise
+            decision = retry.decide(scope.deadline.remaining_s(), self._floor_s,
+                                    failure.retry_after, budget)
+            metrics.RETRIES.labels(component, decision.verdict).inc()
+            if decision.verdict != retry.SENT:
+                raise
+        await asyncio.sleep(decision.wait_s)
+        return await attempt()
 
     async def _attempt(
         self,
@@ -207,14 +279,17 @@ class UpstreamClient:
         headers: Mapping[str, str] | None,
         ids: Sequence[str] | None,
         expect: frozenset[int],
-    ) -> UpstreamResponse:
-        """One attempt: budget, bulkhead and breaker checks, the call, its verdict."""
+        read: Callable[[UpstreamResponse], Any],
+    ) -> Any:
+        """One attempt: budget, bulkhead and breaker checks, the call, its answer read, its
+        verdict."""
         service = self._services[component]
         bulkhead = self._bulkheads[component]
         started = time.monotonic()
         remaining = scope.deadline.remaining_s()
-        if remaining <= 0.001:
-            raise self._fail(scope, component, ids, started, errors.DEADLINE_EXCEEDED, "no budget")
+        if remaining < self._floor_s:  # a call that cannot succeed is not sent
+            raise self._fail(scope, component, ids, started, errors.DEADLINE_EXCEEDED,
+                             "under the minimum budget")
         if bulkhead.in_flight >= bulkhead.limit:
             raise self._fail(scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, "full")
         breaker = self._breakers[component]
@@ -226,7 +301,8 @@ class UpstreamClient:
             "authorization": self._token,
             "x-request-id": scope.request_id,
             "traceparent": scope.trace.child_header(),
-            "x-request-timeout-ms": str(scope.deadline.remaining_ms()),
+            # The budget checked against the floor above, so a service never gets less.
+            "x-request-timeout-ms": str(int(remaining * 1000)),
             "accept": "application/json",
             "user-agent": _USER_AGENT,
         }
@@ -237,11 +313,14 @@ class UpstreamClient:
         if content is not None:
             request_headers["content-type"] = "application/json"
         bulkhead.in_flight += 1
-        verdict: bool | None = None  # did the service fail? None: no verdict (our deadline)
+        # Did the service fail? None: no verdict (our deadline); False: not yet known (the
+        # answer is still to be read, below).
+        verdict: bool | None = None
+        answer: Answer
         try:
             async with asyncio.timeout(min(service_timeout, remaining)):
-                status, body = await origin.exchange(method, target, request_headers, content)
-            verdict = status not in expect
+                answer = await origin.exchange(method, target, request_headers, content)
+            verdict = answer.status not in expect
         except TimeoutError:
             code = errors.DEADLINE_EXCEEDED if deadline_bound else errors.DEPENDENCY_TIMEOUT
             verdict = True if code == errors.DEPENDENCY_TIMEOUT else None
@@ -249,7 +328,8 @@ class UpstreamClient:
         except OSError as exc:  # refused, reset, closed early, malformed (UpstreamHTTPError)
             verdict = True
             raise self._fail(
-                scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, type(exc).__name__
+                scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE,
+                type(exc).__name__, transient=_transient_connection(exc),
             ) from None
         except asyncio.CancelledError:  # a hedge's loser: attempted, so counted
             self._record(scope, component, ids, started, CANCELLED)
@@ -258,18 +338,32 @@ class UpstreamClient:
             bulkhead.in_flight -= 1
             if verdict is None:
                 breaker.release_probe()
-            else:
-                breaker.record(verdict)
-        if status in expect:
+            elif verdict:
+                breaker.record(True)
+        status = answer.status
+        if status not in expect:
+            code = (
+                errors.DEPENDENCY_UNAVAILABLE
+                if status in _UNAVAILABLE_STATUSES
+                else errors.DEPENDENCY_ERROR
+            )
+            raise self._fail(scope, component, ids, started, code, f"HTTP {status}",
+                             transient=status in _TRANSIENT_STATUSES,
+                             retry_after=answer.retry_after)
+        try:
+            value = read(UpstreamResponse(status, answer.body))
+        except errors.DependencyError as bad:  # not the documented answer: the service failed
+            breaker.record(True)
+            self._record(scope, component, ids, started, bad.code)
+            raise
+        except Exception:  # the caller's verdict on a good answer (a refused cursor, say)
+            breaker.record(False)
             self._record(scope, component, ids, started, "ok")
-            self._latency[component].add(time.monotonic() - started)
-            return UpstreamResponse(status, body)
-        code = (
-            errors.DEPENDENCY_UNAVAILABLE
-            if status in _UNAVAILABLE_STATUSES
-            else errors.DEPENDENCY_ERROR
-        )
-        raise self._fail(scope, component, ids, started, code, f"HTTP {status}")
+            raise
+        breaker.record(False)
+        self._record(scope, component, ids, started, "ok")
+        self._latency[component].add(time.monotonic() - started)
+        return value
 
     def _record(
         self,
@@ -310,6 +404,9 @@ class UpstreamClient:
         started: float,
         code: str,
         detail: str,
+        *,
+        transient: bool = False,
+        retry_after: str | None = None,
     ) -> errors.DependencyError:
         self._record(scope, component, ids, started, code)
         log.warning(
@@ -317,10 +414,13 @@ class UpstreamClient:
             extra={"request_id": scope.request_id, "component": component, "code": code,
                    "detail": detail},
         )
-        return errors.DependencyError(component, code, detail)
+        if not transient:
+            return errors.DependencyError(component, code, detail)
+        failure = Transient(component, code, detail)
+        failure.retry_after = retry_after
+        return failure
 
 
-HEDGE_MIN_LEFT_S = 0.005
 HEDGE_FLOOR_S = 0.005
 HEDGE_MIN_SAMPLES = 20
 
@@ -352,11 +452,10 @@ class RecentLatency:
 
 
 async def _hedged(
-    attempt: Callable[[], Awaitable[UpstreamResponse]], delay: float,
-    on_hedge: Callable[[], None],
-) -> UpstreamResponse:
+    attempt: Callable[[], Awaitable[T]], delay: float, on_hedge: Callable[[], None],
+) -> T:
     first = asyncio.ensure_future(attempt())
-    pending: set[asyncio.Future[UpstreamResponse]] = {first}
+    pending: set[asyncio.Future[T]] = {first}
     try:
         done, pending = await asyncio.wait(pending, timeout=delay)
         if done:
@@ -382,6 +481,10 @@ async def _hedged(
 def _retrieve(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+def _decoded(component: str, shape: Decoder[T], response: UpstreamResponse) -> T:
+    return decode(component, shape, response.content)
 
 
 def decode(component: str, shape: Decoder[T], content: bytes) -> T:

@@ -15,8 +15,13 @@ What it does, and nothing more:
 - Bodies by Content-Length, chunked, or until the server closes; `gzip` and
   `deflate` answers are decoded (none are asked for: no Accept-Encoding).
 - A request that finds its reused connection already closed by the server
-  (no byte of an answer received) is sent once more on a new connection,
-  for idempotent methods only, as aiohttp and httpx do.
+  (closed cleanly, no byte of an answer received: the keep-alive race every
+  pool runs) is sent once more on a new connection, for safe methods (GET,
+  HEAD) only: the BFF's DELETE is a cart write, sent once. A connection
+  *reset* is not resent here: that is a failure of the call, which the
+  client's retry policy (`app.upstream`) decides about, counted and budgeted.
+- The answer's `Retry-After` is handed back (the retry policy honours it);
+  no other header is kept.
 - No cookies, ever: `Set-Cookie` is never read and `Cookie` never written.
 - No redirects, proxies or environment settings; no timeouts of its own: the
   caller bounds each exchange (asyncio.timeout) and a cancelled exchange
@@ -38,7 +43,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Mapping
-from typing import cast
+from typing import NamedTuple, cast
 from urllib.parse import urlsplit
 
 import certifi
@@ -49,7 +54,7 @@ KEEPALIVE_S = 5.0
 expiry): shorter than the usual server keep-alive, so a pooled connection is rarely one
 the server is closing."""
 MAX_IDLE_PER_ORIGIN = 256
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_SAFE = frozenset({"GET", "HEAD"})
 
 
 class UpstreamHTTPError(OSError):
@@ -58,6 +63,18 @@ class UpstreamHTTPError(OSError):
 
 class ClosedEarly(UpstreamHTTPError):
     """The server closed the connection before a whole answer arrived."""
+
+
+class ResetEarly(ClosedEarly, ConnectionResetError):
+    """The connection was reset (or failed) before a whole answer arrived."""
+
+
+class Answer(NamedTuple):
+    """An upstream answer: status, body (decompressed), and its `Retry-After`, if any."""
+
+    status: int
+    body: bytes
+    retry_after: str | None = None
 
 
 class Origin:
@@ -77,8 +94,8 @@ class Origin:
         self._idle: deque[Connection] = deque()
 
     async def exchange(self, method: str, target: str, headers: Mapping[str, str],
-                       body: bytes | None) -> tuple[int, bytes]:
-        """Send one request and read its answer: (status, body).
+                       body: bytes | None) -> Answer:
+        """Send one request and read its answer.
 
         `target` is the path and query, already percent-encoded; `headers` are
         sent as given (names in lower case), after `host` and before
@@ -92,15 +109,16 @@ class Origin:
         if connection is None:
             connection = await self._connect()
         try:
-            status, content, keep = await connection.exchange(head, body)
-        except ClosedEarly:
-            if not (reused and method in _IDEMPOTENT and not connection.answered):
+            answer, keep = await connection.exchange(head, body)
+        except ClosedEarly as closed:
+            if not (reused and method in _SAFE and not connection.answered
+                    and not isinstance(closed, ResetEarly)):
                 raise
             connection = await self._connect()  # the server had closed it while idle
-            status, content, keep = await connection.exchange(head, body)
+            answer, keep = await connection.exchange(head, body)
         if keep:
             self._release(connection)
-        return status, content
+        return answer
 
     def close(self) -> None:
         while self._idle:
@@ -152,6 +170,13 @@ def request_head(method: str, target: str, host: str, headers: Mapping[str, str]
     return text.encode("ascii")
 
 
+def plain_header_value(value: str) -> bool:
+    """1 or more printable ASCII characters, no spaces: what the BFF accepts from a client
+    for a value it sends upstream as a header (an idempotency key, a user id), so that
+    `request_head` never has to refuse one."""
+    return bool(value) and value.isascii() and value.isprintable() and " " not in value
+
+
 def tls_context() -> ssl.SSLContext:
     """Verification against certifi's CA bundle, as httpx did (not the system's store)."""
     return ssl.create_default_context(cafile=certifi.where())
@@ -163,9 +188,10 @@ class Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self._parser = httptools.HttpResponseParser(self)
         self._transport: asyncio.Transport | None = None
-        self._waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
+        self._waiter: asyncio.Future[tuple[Answer, bool]] | None = None
         self._chunks: list[bytes] = []
         self._status = 0
+        self._retry_after: str | None = None
         self._framed = False  # Content-Length or chunked: the body's end is known
         self._encoding = b""
         self._closed = False
@@ -174,8 +200,8 @@ class Connection(asyncio.Protocol):
 
     # -- used by Origin ------------------------------------------------------------------
 
-    async def exchange(self, head: bytes, body: bytes | None) -> tuple[int, bytes, bool]:
-        """Write the request; wait for the whole answer: (status, body, reusable?)."""
+    async def exchange(self, head: bytes, body: bytes | None) -> tuple[Answer, bool]:
+        """Write the request; wait for the whole answer: (answer, reusable?)."""
         transport = self._transport
         if transport is None or self._closed:
             raise ClosedEarly("connection closed")
@@ -223,7 +249,7 @@ class Connection(asyncio.Protocol):
         if self._status and not self._framed:  # a body delimited by the close itself
             self._complete(keep=False)
         elif exc is not None:
-            self._fail(ClosedEarly(f"connection lost: {type(exc).__name__}"))
+            self._fail(ResetEarly(f"connection lost: {type(exc).__name__}"))
         else:
             self._fail(ClosedEarly("connection closed before the answer was complete"))
 
@@ -234,6 +260,7 @@ class Connection(asyncio.Protocol):
         self._status = 0
         self._framed = False
         self._encoding = b""
+        self._retry_after = None
 
     def on_header(self, name: bytes, value: bytes) -> None:
         name = name.lower()
@@ -242,6 +269,8 @@ class Connection(asyncio.Protocol):
             self._framed = True
         elif name == b"content-encoding":
             self._encoding = value.strip().lower()
+        elif name == b"retry-after":
+            self._retry_after = value.decode("latin-1").strip()
 
     def on_headers_complete(self) -> None:
         self._status = self._parser.get_status_code()
@@ -272,7 +301,7 @@ class Connection(asyncio.Protocol):
                 return
         if not keep:
             self.close()
-        waiter.set_result((self._status, content, keep))
+        waiter.set_result((Answer(self._status, content, self._retry_after), keep))
 
     def _fail(self, error: Exception) -> None:
         waiter = self._waiter

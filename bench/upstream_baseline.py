@@ -27,7 +27,6 @@ from app import errors, metrics
 from app.breaker import Breaker
 from app.settings import Settings, UpstreamSettings
 from app.upstream import (
-    HEDGE_MIN_LEFT_S,
     Bulkhead,
     CallRecord,
     CallScope,
@@ -37,6 +36,8 @@ from app.upstream import (
 )
 
 log = logging.getLogger("bff.upstream")
+
+HEDGE_MIN_LEFT_S = 0.005
 
 _UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
 CANCELLED = "cancelled"

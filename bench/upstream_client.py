@@ -122,8 +122,7 @@ async def _own_exchange(port: int) -> tuple[Call, Callable[[], Awaitable[None]]]
     target = _url(port).split(str(port), 1)[1]
 
     async def call() -> int:
-        _, body = await origin.exchange("GET", target, HEADERS, None)
-        return len(body)
+        return len((await origin.exchange("GET", target, HEADERS, None)).body)
 
     async def close() -> None:
         origin.close()

@@ -33,7 +33,8 @@ Control and observation API (no auth, JSON in and out):
   default every path of the service; a template such as "/carts/{userId}/items" or a
   concrete path), "mode": "hang" | "status" | "reset" | "invalid_json" | "wrong_shape",
   "status": 503 (mode status, 400..599), "retryAfter": 2 (optional, seconds), "rate": 1.0
-  (probability 0..1), "hang_s": 30}`` (or a list of those). One fault per service+path;
+  (probability 0..1), "hang_s": 30, "times": 1 (optional: only the next N calls it
+  matches, then it retires)}`` (or a list of those). One fault per service+path;
   the most specific applies. ``hang`` sleeps hang_s then answers normally (ended early
   when faults are cleared); ``status`` answers ``{"error", "message"}`` with that status;
   ``reset`` drops the TCP connection (RST) without a response; ``invalid_json`` answers

@@ -25,6 +25,8 @@ class Fault:
     retry_after: int | None = None
     rate: float = 1.0
     hang_s: float = 30.0
+    times: int | None = None
+    """Fire on the next `times` matching calls only, then retire (None: until cleared)."""
 
     @property
     def error_code(self) -> str:
@@ -66,6 +68,9 @@ def parse_fault(spec: Any) -> Fault:
     hang_s = spec.get("hang_s", 30.0)
     if not isinstance(hang_s, int | float) or isinstance(hang_s, bool) or hang_s < 0:
         raise ValueError("hang_s must be a number >= 0")
+    times = spec.get("times")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise ValueError("times must be an integer >= 1")
     return Fault(
         service=service,
         path=path,
@@ -74,20 +79,28 @@ def parse_fault(spec: Any) -> Fault:
         retry_after=None if retry_after is None else round(retry_after),
         rate=float(rate),
         hang_s=float(hang_s),
+        times=times,
     )
 
 
 class FaultTable:
     def __init__(self) -> None:
         self._faults: dict[tuple[str, str | None], Fault] = {}
+        self._left: dict[tuple[str, str | None], int] = {}  # firings left, for `times`
         # Bumped whenever faults are cleared: hanging calls watch it and end early.
         self.epoch = 0
 
     def put(self, fault: Fault) -> None:
-        self._faults[(fault.service, fault.path)] = fault
+        key = (fault.service, fault.path)
+        self._faults[key] = fault
+        if fault.times is None:
+            self._left.pop(key, None)
+        else:
+            self._left[key] = fault.times
 
     def clear(self) -> None:
         self._faults.clear()
+        self._left.clear()
         self.epoch += 1
 
     def release_hangs(self) -> None:
@@ -109,4 +122,11 @@ class FaultTable:
         )
         if fault is None or (fault.rate < 1.0 and chaos.random() >= fault.rate):
             return None
+        key = (fault.service, fault.path)
+        left = self._left.get(key)
+        if left is not None:  # a fault for the next N calls: this is one of them
+            if left <= 1:
+                del self._faults[key], self._left[key]
+            else:
+                self._left[key] = left - 1
         return fault

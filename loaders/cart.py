@@ -10,7 +10,7 @@ import msgspec
 from msgspec.json import Decoder
 
 from app import errors
-from app.upstream import CallScope, UpstreamClient, decode
+from app.upstream import CallScope, UpstreamClient, UpstreamResponse, decode
 from loaders import records
 
 COMPONENT = "cart"
@@ -49,40 +49,44 @@ def _path(user_id: str, *rest: str) -> str:
 
 
 async def fetch_cart(client: UpstreamClient, scope: CallScope, user_id: str) -> records.Cart:
-    response = await client.send(COMPONENT, "GET", _path(user_id), scope)
-    return decode(COMPONENT, _CART, response.content)
+    return await client.send(COMPONENT, "GET", _path(user_id), scope, read=_cart)
 
 
 async def add_item(
     client: UpstreamClient, scope: CallScope, user_id: str, product_id: str, quantity: int,
     idempotency_key: str,
 ) -> CartChange:
-    response = await client.send(
+    return await client.send(
         COMPONENT, "POST", _path(user_id, "items"), scope,
         json={"productId": product_id, "quantity": quantity},
         headers={"idempotency-key": idempotency_key}, ids=[product_id],
-        expect=frozenset({200, 409, 422}),
+        expect=frozenset({200, 409, 422}), read=_change,
     )
-    return _change(response.status, response.content)
 
 
 async def remove_item(
     client: UpstreamClient, scope: CallScope, user_id: str, product_id: str,
     idempotency_key: str,
 ) -> CartChange:
-    response = await client.send(
+    return await client.send(
         COMPONENT, "DELETE", _path(user_id, "items", product_id), scope,
         headers={"idempotency-key": idempotency_key}, ids=[product_id],
-        expect=frozenset({200, 409, 422}),
+        expect=frozenset({200, 409, 422}), read=_change,
     )
-    return _change(response.status, response.content)
 
 
-def _change(status: int, content: bytes) -> CartChange:
+def _cart(response: UpstreamResponse) -> records.Cart:
+    return decode(COMPONENT, _CART, response.content)
+
+
+def _change(response: UpstreamResponse) -> CartChange:
+    """A write's answer: the new cart, what the user must fix, or a DEPENDENCY_ERROR (read
+    inside the call, so an answer the BFF cannot use counts as the service's failure)."""
+    status = response.status
     if status == 200:
-        return CartChange(decode(COMPONENT, _CART, content), [])
+        return CartChange(_cart(response), [])
     try:
-        code = _ERROR.decode(content).error
+        code = _ERROR.decode(response.content).error
     except msgspec.DecodeError:  # ValidationError included
         raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "bad error body") from None
     if status == 409 and code != "idempotency_key_reused":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from msgspec.json import Decoder
 
 from app import errors
-from app.upstream import CallScope, UpstreamClient, decode
+from app.upstream import CallScope, UpstreamClient, UpstreamResponse, decode
 from loaders import records
 
 COMPONENT = "catalog"
@@ -35,11 +35,15 @@ async def search(
     params = {"q": query, "limit": str(limit)}
     if cursor is not None:
         params["cursor"] = cursor
-    response = await client.send(
-        COMPONENT, "GET", "/search", scope, params=params, expect=frozenset({200, 400})
+
+    def read(response: UpstreamResponse) -> records.SearchPage:
+        if response.status == 400:
+            if cursor is not None:
+                raise errors.UserInputError("The `after` cursor is not valid for this search.")
+            raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "search refused")
+        return decode(COMPONENT, _SEARCH, response.content)
+
+    return await client.send(
+        COMPONENT, "GET", "/search", scope, params=params, expect=frozenset({200, 400}),
+        read=read,
     )
-    if response.status == 400:
-        if cursor is not None:
-            raise errors.UserInputError("The `after` cursor is not valid for this search.")
-        raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "search refused")
-    return decode(COMPONENT, _SEARCH, response.content)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from msgspec.json import Decoder
 
 from app import errors
-from app.upstream import CallScope, UpstreamClient, decode
+from app.upstream import CallScope, UpstreamClient, UpstreamResponse, decode
 from loaders import records
 
 COMPONENT = "reviews"
@@ -29,12 +29,15 @@ async def fetch_page(
     params = {"productId": product_id, "limit": str(limit)}
     if cursor is not None:
         params["cursor"] = cursor
-    response = await client.send(
+
+    def read(response: UpstreamResponse) -> records.ReviewPage:
+        if response.status == 400:
+            if cursor is not None:
+                raise errors.UserInputError("The `after` cursor is not valid for these reviews.")
+            raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "reviews refused")
+        return decode(COMPONENT, _PAGE, response.content)
+
+    return await client.send(
         COMPONENT, "GET", "/reviews", scope, params=params, ids=[product_id],
-        expect=frozenset({200, 400}),
+        expect=frozenset({200, 400}), read=read,
     )
-    if response.status == 400:
-        if cursor is not None:
-            raise errors.UserInputError("The `after` cursor is not valid for these reviews.")
-        raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "reviews refused")
-    return decode(COMPONENT, _PAGE, response.content)

@@ -21,6 +21,7 @@ from graphql import GraphQLInputObjectType, get_named_type
 from graphql.execution.values import VariableValues, get_argument_values
 
 from app import errors
+from app.upstream_http import plain_header_value
 from planner.build import metadata
 from planner.plan import TYPENAME, FieldPlan, Plan, Selection
 
@@ -60,7 +61,8 @@ class Estimate:
 
 
 def check_bounds(plan: Plan, arguments: Arguments) -> None:
-    """Refuse argument values outside their declared ranges (BAD_USER_INPUT, never clamped)."""
+    """Refuse argument values outside their declared ranges and lengths (BAD_USER_INPUT,
+    never clamped)."""
     for f in plan.fields:
         if f.definition is not None and f.definition.args:
             check_field_bounds(f.definition, arguments.of(f))
@@ -115,19 +117,29 @@ def _slicing_value(f: FieldPlan, args: Mapping[str, Any]) -> int | None:
 
 
 def check_field_bounds(definition: Any, values: Mapping[str, Any]) -> None:
-    """Refuse argument values outside their declared ranges, and input-object fields'."""
-    bounds = metadata(definition).get("bounds") or {}
+    """Refuse argument values outside what their field declares (`bounds`, `max_length`,
+    `header_value` in `schema.common`), and input-object fields' outside their own."""
+    declared = metadata(definition)
     for name, value in values.items():
-        if name in bounds:
-            _check_range("Argument", name, value, bounds[name])
+        _check_declared("Argument", name, value, declared)
         argument = definition.args.get(name)
         input_type = get_named_type(argument.type) if argument is not None else None
         if isinstance(input_type, GraphQLInputObjectType) and isinstance(value, dict):
             for field_name, input_field in input_type.fields.items():
-                field_bounds = metadata(input_field).get("bounds") or {}
-                if field_name in value and field_name in field_bounds:
-                    _check_range("Input field", field_name, value[field_name],
-                                 field_bounds[field_name])
+                if field_name in value:
+                    _check_declared("Input field", field_name, value[field_name],
+                                    metadata(input_field))
+
+
+def _check_declared(what: str, name: str, value: Any, declared: Mapping[str, Any]) -> None:
+    ranges = declared.get("bounds")
+    if ranges and name in ranges:
+        _check_range(what, name, value, ranges[name])
+    lengths = declared.get("max_length")
+    if lengths and name in lengths:
+        _check_length(what, name, value, lengths[name])
+    if name in declared.get("header_value", ()):
+        _check_header_value(what, name, value)
 
 
 def _check_range(what: str, name: str, value: Any, bounds: tuple[int, int]) -> None:
@@ -139,5 +151,30 @@ def _check_range(what: str, name: str, value: Any, bounds: tuple[int, int]) -> N
         raise errors.RequestError(
             errors.BAD_USER_INPUT,
             f"{what} `{name}` must be within {low}..{high} ({given} given: {measured}).",
+            400, status_json=200,
+        )
+
+
+def _check_length(what: str, name: str, value: Any, most: int) -> None:
+    """A string (or each string of a list) of at most `most` characters; None passes."""
+    strings = value if isinstance(value, list) else [value]
+    longest = max((len(v) for v in strings if isinstance(v, str)), default=0)
+    if longest > most:
+        each = "Each item of " if isinstance(value, list) else ""
+        raise errors.RequestError(
+            errors.BAD_USER_INPUT,
+            f"{each}{what.lower() if each else what} `{name}` must be at most {most} "
+            f"characters ({longest} given).",
+            400, status_json=200,
+        )
+
+
+def _check_header_value(what: str, name: str, value: Any) -> None:
+    """Sent upstream as a header: printable ASCII without spaces, not empty."""
+    if isinstance(value, str) and not plain_header_value(value):
+        raise errors.RequestError(
+            errors.BAD_USER_INPUT,
+            f"{what} `{name}` must be printable ASCII characters without spaces "
+            "(letters, digits, punctuation), at least one.",
             400, status_json=200,
         )

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from resolvers import cart as r
-from schema.common import DateTime, Money, bounds, composed, cost, list_size
+from schema.common import (
+    MAX_ID_CHARS,
+    MAX_IDEMPOTENCY_KEY_CHARS,
+    DateTime,
+    Money,
+    bounds,
+    composed,
+    cost,
+    header_value,
+    list_size,
+    max_length,
+)
 from schema.product import Product
 
 
@@ -57,19 +70,25 @@ class CartPayload:
     )
 
 
+_PRODUCT_ID: dict[str, Any] = max_length(productId=MAX_ID_CHARS)
+_IDEMPOTENCY_KEY: dict[str, Any] = max_length(idempotencyKey=MAX_IDEMPOTENCY_KEY_CHARS) \
+    | header_value("idempotencyKey")
+
+
 @strawberry.input
 class AddToCartInput:
-    product_id: strawberry.ID
+    product_id: strawberry.ID = strawberry.field(metadata=_PRODUCT_ID)
     quantity: int = strawberry.field(
         default=1, description="1..99", metadata=bounds(quantity=(1, 99))
     )
     idempotency_key: str = strawberry.field(
         description="Client-generated key (UUID recommended). Replaying the same key returns "
-        "the same result and never adds twice."
+        "the same result and never adds twice.",
+        metadata=_IDEMPOTENCY_KEY,
     )
 
 
 @strawberry.input
 class RemoveFromCartInput:
-    product_id: strawberry.ID
-    idempotency_key: str
+    product_id: strawberry.ID = strawberry.field(metadata=_PRODUCT_ID)
+    idempotency_key: str = strawberry.field(metadata=_IDEMPOTENCY_KEY)

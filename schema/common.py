@@ -69,6 +69,36 @@ def bounds(**ranges: tuple[int, int]) -> dict[str, Any]:
     return {"bounds": ranges}
 
 
+MAX_ID_CHARS = 64
+"""Product and user ids (`p0001`; a UUID is 36)."""
+MAX_QUERY_CHARS = 200
+"""A search phrase."""
+MAX_CURSOR_CHARS = 1024
+"""An `after` cursor: the BFF's own, wrapping upstream page cursors (tens of characters)."""
+MAX_POSTCODE_CHARS = 16
+MAX_IDEMPOTENCY_KEY_CHARS = 128
+"""A UUID is 36; Stripe allows 255, the cart service's keys are headers."""
+
+
+def max_length(**limits: int) -> dict[str, Any]:
+    """Field metadata: the most characters a string argument (or input field) may have, or
+    each string of a list argument.
+
+    Every string and ID a client sends declares one (tests/test_input_bounds.py
+    checks): they end up in upstream URLs and headers, and no upstream request
+    is built from unbounded client input. Checked with the ranges (`bounds`):
+    over it is BAD_USER_INPUT before any upstream call.
+    """
+    return {"max_length": limits}
+
+
+def header_value(*names: str) -> dict[str, Any]:
+    """Field metadata: string arguments (or input fields) sent upstream as a header value
+    (the idempotency key): 1 or more printable ASCII characters without spaces, else
+    BAD_USER_INPUT before any upstream call (a header cannot carry anything else)."""
+    return {"header_value": frozenset(names)}
+
+
 @strawberry.enum
 class LoyaltyTier(enum.Enum):
     NONE = "NONE"

@@ -10,6 +10,8 @@ from strawberry import UNSET
 from app.cache_policy import cache_hint
 from resolvers import product as r
 from schema.common import (
+    MAX_CURSOR_CHARS,
+    MAX_POSTCODE_CHARS,
     DateTime,
     Image,
     Money,
@@ -19,6 +21,7 @@ from schema.common import (
     composed,
     cost,
     list_size,
+    max_length,
 )
 
 
@@ -107,13 +110,14 @@ class Product:
     reviews: ReviewConnection | None = composed(
         r.REVIEWS, arguments=_reviews,
         description="Optional component (reviews service). first: 1..20.",
-        metadata=bounds(first=(1, r.REVIEWS_PAGE_MAX))
+        metadata=bounds(first=(1, r.REVIEWS_PAGE_MAX)) | max_length(after=MAX_CURSOR_CHARS)
         | list_size(slicing="first", sized_fields=("edges",))
         | cache_hint(120),
     )
     delivery_estimate: DeliveryEstimate | None = composed(
         r.DELIVERY_ESTIMATE, arguments=_delivery_estimate,
-        description="Optional component (shipping service).", metadata=cache_hint(60),
+        description="Optional component (shipping service).",
+        metadata=max_length(postcode=MAX_POSTCODE_CHARS) | cache_hint(60),
     )
     related: list[Product] | None = composed(
         r.RELATED, arguments=_related,

@@ -13,7 +13,16 @@ from resolvers import home as home_resolvers
 from resolvers import search as search_resolvers
 from resolvers import viewer as viewer_resolvers
 from schema.cart import AddToCartInput, CartPayload, RemoveFromCartInput
-from schema.common import bounds, composed, cost, list_size
+from schema.common import (
+    MAX_CURSOR_CHARS,
+    MAX_ID_CHARS,
+    MAX_QUERY_CHARS,
+    bounds,
+    composed,
+    cost,
+    list_size,
+    max_length,
+)
 from schema.home import HomeScreen
 from schema.product import Product
 from schema.search import ProductConnection
@@ -38,18 +47,21 @@ class Query:
     )
     product: Product | None = composed(
         search_resolvers.PRODUCT, arguments=_product,
-        description="One product; null when it does not exist.", metadata=cache_hint(300),
+        description="One product; null when it does not exist.",
+        metadata=max_length(id=MAX_ID_CHARS) | cache_hint(300),
     )
     products: list[Product | None] = composed(
         search_resolvers.PRODUCTS, arguments=_products,
         description="Several products in the order asked; null entries for unknown ids. "
         "At most 50 ids.",
-        metadata=bounds(ids=(0, 50)) | list_size(slicing="ids") | cost(1) | cache_hint(300),
+        metadata=bounds(ids=(0, 50)) | max_length(ids=MAX_ID_CHARS) | list_size(slicing="ids")
+        | cost(1) | cache_hint(300),
     )
     search: ProductConnection = composed(
         search_resolvers.SEARCH, arguments=_search,
         description="Full-text product search, cursor-paginated. first: 1..50.",
         metadata=bounds(first=(1, search_resolvers.SEARCH_PAGE_MAX))
+        | max_length(query=MAX_QUERY_CHARS, after=MAX_CURSOR_CHARS)
         | list_size(slicing="first", sized_fields=("edges",))
         | cache_hint(300),
     )

@@ -104,3 +104,17 @@ def test_production_accepts_a_public_key_instead_of_a_secret(tmp_path: Path) -> 
     garbage.write_text("not a key")
     with pytest.raises(SettingsError, match="BFF_JWT_PUBLIC_KEY_FILE"):
         load_settings({"BFF_JWT_PUBLIC_KEY_FILE": str(garbage)})
+
+
+@pytest.mark.parametrize("subject", ["us\u00e9r", "u0001\r\nx-admin: 1", "u 1", "u" * 257])
+def test_a_subject_that_cannot_be_a_user_id_is_401(
+    bff_server: BffServer, demo: Demo, subject: str
+) -> None:
+    """It would be sent upstream as X-User-Id: refused at the edge, never a masked 500."""
+    from tests.conftest import make_token
+
+    response = _viewer(bff_server, make_token(subject))
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "subject" in response.json()["errors"][0]["message"]
+    assert demo.calls() == {}

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import jwt
+
+from demo.server import DemoServer
+from tests.servers import Demo, start_bff
 
 BFF = str(Path(sys.executable).with_name("bff"))
 
@@ -36,8 +42,12 @@ def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[b
     try:
         yield process
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
+        if process.poll() is None:  # a failed test: SIGTERM first, so workers stop with it
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
 
 
@@ -135,3 +145,151 @@ def test_cost_fails_for_expensive_or_invalid_queries() -> None:
                              timeout=60)
     assert invalid.returncode == 1
     assert b"GRAPHQL_VALIDATION_FAILED" in invalid.stderr
+
+
+def test_token_is_accepted_by_the_server(demo_server: DemoServer, demo: Demo) -> None:
+    secret = "cli-token-secret-at-least-32-bytes-long"
+    settings = {"BFF_JWT_SECRET": secret, "BFF_JWT_ISSUER": "https://id.test",
+                "BFF_JWT_AUDIENCE": "storefront"}
+    result = subprocess.run(
+        [BFF, "token", "--sub", "u0007", "--ttl", "600", "--claim", "role=tester",
+         "--claim", "beta=true"],
+        env=clean_env(**settings), capture_output=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.decode().strip()
+    assert "\n" not in token, "stdout is the token alone"
+    claims = jwt.decode(token, secret, algorithms=["HS256"], audience="storefront")
+    assert (claims["sub"], claims["role"], claims["beta"]) == ("u0007", "tester", True)
+    assert claims["exp"] - claims["iat"] == 600
+    server = start_bff(demo_server, jwt_secret=secret,
+                       jwt_issuer="https://id.test", jwt_audience="storefront")
+    try:
+        response = httpx.post(server.url, json={"query": "{ viewer { id } }"},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    finally:
+        server.stop()
+    assert response.json() == {"data": {"viewer": {"id": "u0007"}},
+                               "extensions": response.json()["extensions"]}
+
+
+def test_token_is_refused_in_production_and_for_unusable_subjects() -> None:
+    production = subprocess.run(
+        [BFF, "token", "--sub", "u0001"],
+        env=clean_env(BFF_ENV="production", BFF_SERVICE_TOKEN="s", BFF_JWT_SECRET="p"),
+        capture_output=True, timeout=60,
+    )
+    assert production.returncode == 2
+    assert production.stdout == b""
+    assert b"BFF_ENV=production" in production.stderr
+    for args in (["--sub", "us\u00e9r"], ["--sub", "u1", "--claim", "exp=1"],
+                 ["--sub", "u1", "--claim", "novalue"], ["--sub", "u1", "--ttl", "0"]):
+        refused = subprocess.run([BFF, "token", *args], env=clean_env(), capture_output=True,
+                                 timeout=60)
+        assert refused.returncode == 2, args
+        assert refused.stdout == b"" and b"Traceback" not in refused.stderr, args
+
+
+CONTRACT_COSTS = {"SearchResults": (101, ["query"]), "ProductPage": (21, ["id", "postcode"]),
+                  "HomeScreen": (23, []), "CartView": (42, []), "AddToCart": (1, ["input"]),
+                  "RemoveFromCart": (1, ["input"])}
+
+
+def test_cost_of_each_contract_operation_file_without_variables() -> None:
+    """As the README gives them; variables without a default that size nothing are named
+    as ignored (`$first` has a default, 20: the server's own figure)."""
+    from tests.contract_check import CONTRACT
+
+    for name, (total, ignored) in CONTRACT_COSTS.items():
+        result = subprocess.run(
+            [BFF, "cost", "--file", str(CONTRACT / "operations" / f"{name}.graphql")],
+            env=clean_env(), capture_output=True, timeout=60,
+        )
+        assert result.returncode == 0, (name, result.stderr)
+        lines = result.stdout.decode().splitlines()
+        totals = [line for line in lines if line.startswith("TOTAL")]
+        assert totals and totals[0].split()[:2] == ["TOTAL", str(total)], (name, lines)
+        named = [line.split(":")[0].strip() for line in lines if line.startswith("  $")]
+        assert named == [f"${v}" for v in ignored], (name, lines)
+        assert all("ignored" in line for line in lines if line.startswith("  $")), lines
+
+
+def _in_flight_by_worker(folder: Path, supervisor: int) -> dict[int, float]:
+    """Each live worker's `bff_in_flight_requests`, read from its multiprocess file (the
+    supervisor, which imports the metrics too, serves nothing)."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    found: dict[int, float] = {}
+    for path in folder.glob("gauge_livesum_*.db"):
+        if path.stem.endswith(f"_{supervisor}"):
+            continue
+        try:
+            values = list(MmapedDict.read_all_values_from_file(str(path)))
+        except FileNotFoundError:  # marked dead meanwhile
+            continue
+        found[int(path.stem.rsplit("_", 1)[1])] = sum(value for _, value, _, _ in values)
+    return found
+
+
+def _until(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Poll for something another process does; the bound only says it did not hang."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_a_worker_that_dies_has_its_live_gauges_marked_dead(tmp_path: Path) -> None:
+    """Requests hang in both workers; one worker is killed (SIGKILL: no clean-up of its
+    own). The supervisor replaces it and marks it dead: its requests in flight no longer
+    count, the survivor's still do, and its counters stay."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    demo_port, bff_port = free_port(), free_port()
+    demo_url = f"http://127.0.0.1:{demo_port}"
+    with running([BFF, "demo-upstreams", "--port", str(demo_port)], clean_env()) as demo:
+        wait_ready(f"{demo_url}/__demo/health", demo)
+        httpx.put(f"{demo_url}/__demo/faults", json={
+            "service": "reviews", "mode": "hang", "hang_s": 60}).raise_for_status()
+        urls = {f"BFF_UPSTREAM_{name.upper()}_URL": f"{demo_url}/{name}"
+                for name in ("users", "catalog", "pricing", "inventory", "reviews",
+                             "recommendations", "cart", "orders", "promotions", "shipping")}
+        env = clean_env(**urls, BFF_PORT=str(bff_port), PROMETHEUS_MULTIPROC_DIR=str(folder),
+                        BFF_MAX_TIMEOUT_MS="60000", BFF_UPSTREAM_REVIEWS_TIMEOUT_MS="60000")
+        base = f"http://127.0.0.1:{bff_port}"
+        with running([BFF, "serve", "--workers", "2"], env) as bff:
+            wait_ready(f"{base}/readyz", bff)
+            _until(lambda: len(_in_flight_by_worker(folder, bff.pid)) == 2, "both workers up")
+
+            def hang() -> None:
+                with contextlib.suppress(httpx.HTTPError):  # its worker may be killed
+                    httpx.post(f"{base}/graphql", timeout=60,
+                               headers={"x-request-timeout-ms": "60000"},
+                               json={"query": '{ product(id: "p0001") { rating { count } } }'})
+
+            threads = [threading.Thread(target=hang) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            _until(lambda: sum(_in_flight_by_worker(folder, bff.pid).values()) == 6, "6 in flight")
+            by_worker = _in_flight_by_worker(folder, bff.pid)
+            victim = max(by_worker, key=lambda pid: by_worker[pid])
+            survivors = sum(v for pid, v in by_worker.items() if pid != victim)
+            assert (folder / f"counter_{victim}.db").exists()
+            os.kill(victim, signal.SIGKILL)
+            _until(lambda: not (folder / f"gauge_livesum_{victim}.db").exists()
+                   and not (folder / f"gauge_livemax_{victim}.db").exists(),
+                   "the dead worker's live gauges dropped")
+            _until(lambda: len(_in_flight_by_worker(folder, bff.pid)) == 2,
+                   "a new worker took over")
+            scraped = httpx.get(f"{base}/metrics", timeout=10).text
+            in_flight = next(float(line.rsplit(" ", 1)[1]) for line in scraped.splitlines()
+                             if line.startswith("bff_in_flight_requests "))
+            assert in_flight == survivors, scraped
+            assert (folder / f"counter_{victim}.db").exists(), "what it counted stays"
+            httpx.delete(f"{demo_url}/__demo/faults").raise_for_status()  # release the rest
+            for thread in threads:
+                thread.join(60)
+            os.kill(bff.pid, signal.SIGTERM)
+            assert bff.wait(30) == 0
+        os.kill(demo.pid, signal.SIGTERM)
+        assert demo.wait(15) == 0

@@ -206,3 +206,32 @@ def test_fragment_bomb_is_measured_in_linear_time(client: Client, demo: Demo) ->
     error = _refused(client, query, "MAX_DEPTH_LIMIT")
     assert error["extensions"]["measured"] > 15
     assert demo.calls() == {}
+
+
+def test_bff_cost_assumes_missing_variables_at_their_most() -> None:
+    """Missing variables that size a list count at the argument's declared maximum, those
+    of @include/@skip count the guarded fields, others are ignored: each one said."""
+    from app.cost_report import report
+    from app.settings import load_settings
+
+    query = ('query($ids: [ID!]!, $n: Int, $with: Boolean!, $q: String!, $after: String) {'
+             ' products(ids: $ids) { price { amount } }'
+             ' search(query: $q, first: $n, after: $after) {'
+             '  edges { node { rating @include(if: $with) { count } } } } }')
+    text, over = report(load_settings({}), query, None, None)
+    assert not over
+    total = next(line for line in text.splitlines() if line.startswith("TOTAL"))
+    # products 1 + 50 x price 1; search 1 + 50 x (node 1 + rating 1)
+    assert total.split()[1] == str(1 + 50 + 1 + 50 * 2)
+    assumed = text.split("variables not given, assumed:\n")[1].splitlines()
+    assert assumed == [
+        "  $ids: 50 items (`products(ids:)` at its declared maximum)",
+        "  $n: 50 (`search(first:)` at its declared maximum)",
+        "  $with: true (counts the fields @include guards)",
+        "  $q: ignored (sizes nothing; a placeholder stands in)",
+    ]
+    given, _ = report(load_settings({}), query, {"ids": ["p1"], "n": 2, "with": False,
+                                                  "q": "lamp"}, None)
+    assert next(line for line in given.splitlines() if line.startswith("TOTAL")).split()[1] \
+        == str(1 + 1 + 1 + 2 * 1)
+    assert "assumed" not in given

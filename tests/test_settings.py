@@ -22,6 +22,8 @@ def test_defaults_are_the_running_md_ones() -> None:
     assert settings.introspection_enabled and settings.graphiql_enabled
     assert settings.effective_log_format == "console"
     assert all(u.max_batch == 100 for u in settings.upstreams.values())
+    assert (settings.retries, settings.retry_budget, settings.upstream_min_budget_ms) == (
+        "on", 0.1, 20)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +48,11 @@ def test_defaults_are_the_running_md_ones() -> None:
         ({"BFF_CORS_ORIGINS": "shop.example"}, "BFF_CORS_ORIGINS"),
         ({"BFF_TRUSTED_PROXIES": "10.0.0.0/33"}, "BFF_TRUSTED_PROXIES"),
         ({"BFF_RATE_LIMIT_MAX_COST": "100"}, "BFF_RATE_LIMIT_RESTORE_RATE"),
+        ({"BFF_RETRIES": "sometimes"}, "BFF_RETRIES"),
+        ({"BFF_RETRY_BUDGET": "1.5"}, "BFF_RETRY_BUDGET"),
+        ({"BFF_RETRY_BUDGET": "-0.1"}, "BFF_RETRY_BUDGET"),
+        ({"BFF_UPSTREAM_MIN_BUDGET_MS": "0"}, "BFF_UPSTREAM_MIN_BUDGET_MS"),
+        ({"BFF_UPSTREAM_MIN_BUDGET_MS": "1000"}, "BFF_UPSTREAM_MIN_BUDGET_MS"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:
@@ -63,6 +70,8 @@ def test_secret_from_file_is_stripped(tmp_path: Path) -> None:
 
 def test_unused_variables_are_named_with_the_reason() -> None:
     environ = {"BFF_PORT": "1", "BFF_JWT_SECRET_FILE": "x", "BFF_UPSTREAM_CART_TIMEOUT_MS": "5",
+               "BFF_RETRIES": "off", "BFF_RETRY_BUDGET": "0.2",
+               "BFF_UPSTREAM_MIN_BUDGET_MS": "30",
                "BFF_RESPONSE_CACHE": "on", "BFF_ENTITY_CACHE_CATALOG_TTL_S": "5",
                "BFF_MAX_COSTS": "5", "PATH": "/bin"}
     assert unused_variables(environ) == [

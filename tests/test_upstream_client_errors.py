@@ -1,6 +1,7 @@
 """HTTP.md's failure table at the upstream client, over its own exchange, against real
 servers on 127.0.0.1: which code each failure gets, that it is counted and traced once,
-and that no host or URL reaches the error a client sees."""
+and that no host or URL reaches the error a client sees. Retries are off here, so each
+failure is one call (tests/test_retries.py has them on)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.scripted_http import Reply, ScriptedServer, Seen, answer
 
 def _client(url: str, **catalog: Any) -> UpstreamClient:
     environ = {f"BFF_UPSTREAM_{s.upper()}_URL": f"{url}/{s}" for s in SERVICES}
-    return UpstreamClient(load_settings(environ, breaker_min_calls=100_000,
+    return UpstreamClient(load_settings(environ, breaker_min_calls=100_000, retries="off",
                                         upstreams={"catalog": catalog}))
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app import upstream_http
-from app.upstream_http import ClosedEarly, Origin, UpstreamHTTPError
+from app.upstream_http import Answer, ClosedEarly, Origin, ResetEarly, UpstreamHTTPError
 from tests.scripted_http import Reply, ScriptedServer, Seen, answer
 
 Runner = Callable[[Awaitable[Any]], Any]
@@ -34,7 +34,8 @@ def run(request: pytest.FixtureRequest) -> Runner:
 
 
 async def _get(origin: Origin, target: str = "/x") -> tuple[int, bytes]:
-    return await origin.exchange("GET", target, HEADERS, None)
+    answer = await origin.exchange("GET", target, HEADERS, None)
+    return answer.status, answer.body
 
 
 def test_keep_alive_one_connection_for_sequential_calls(run: Runner) -> None:
@@ -59,7 +60,7 @@ def test_keep_alive_one_connection_for_sequential_calls(run: Runner) -> None:
 
 def test_post_body_and_its_length(run: Runner) -> None:
     with ScriptedServer(lambda seen: answer(seen.body)) as server:
-        async def post() -> tuple[int, bytes]:
+        async def post() -> Answer:
             origin = Origin(server.url, None)
             try:
                 return await origin.exchange("POST", "/carts/u1/items",
@@ -68,7 +69,7 @@ def test_post_body_and_its_length(run: Runner) -> None:
             finally:
                 origin.close()
 
-        assert run(post()) == (200, b'{"quantity": 2}')
+        assert run(post()) == (200, b'{"quantity": 2}', None)
         assert server.requests[0].header("content-length") == ["15"]
 
 
@@ -156,7 +157,8 @@ def test_refused_connection_is_an_os_error(run: Runner) -> None:
 
 def test_stale_pooled_connection_is_retried_once_for_reads_only(run: Runner) -> None:
     """The server closes a kept-alive connection as the next request arrives (the race a
-    pool always runs): a GET goes again on a new connection, a POST fails."""
+    pool always runs): a GET goes again on a new connection; a POST or a DELETE (the cart's
+    writes) fails, sent once."""
 
     def handler(seen: Seen) -> Reply:
         first_on_connection = [r for r in server.requests if r.connection == seen.connection]
@@ -170,12 +172,50 @@ def test_stale_pooled_connection_is_retried_once_for_reads_only(run: Runner) -> 
                 assert await _get(origin) == (200, b'{"ok": true}')  # retried, new connection
                 with pytest.raises(ClosedEarly):  # a write is not sent twice
                     await origin.exchange("POST", "/x", HEADERS, b"{}")
+                assert await _get(origin) == (200, b'{"ok": true}')
+                with pytest.raises(ClosedEarly):
+                    await origin.exchange("DELETE", "/x", HEADERS, None)
             finally:
                 origin.close()
 
         run(calls())
         assert [(r.connection, r.method) for r in server.requests] == [
-            (1, "GET"), (1, "GET"), (2, "GET"), (2, "POST")]
+            (1, "GET"), (1, "GET"), (2, "GET"), (2, "POST"), (3, "GET"), (3, "DELETE")]
+
+
+def test_a_reset_reused_connection_is_not_resent(run: Runner) -> None:
+    """A reset is the service failing the call, not the keep-alive race: the exchange
+    reports it (the client's retry policy decides, counted), never resends it itself."""
+
+    def handler(seen: Seen) -> Reply:
+        first_on_connection = [r for r in server.requests if r.connection == seen.connection]
+        return answer() if len(first_on_connection) == 1 else Reply(b"", "reset")
+
+    with ScriptedServer(handler) as server:
+        async def calls() -> None:
+            origin = Origin(server.url, None)
+            try:
+                assert await _get(origin) == (200, b'{"ok": true}')
+                with pytest.raises(ResetEarly):
+                    await _get(origin)
+            finally:
+                origin.close()
+
+        run(calls())
+        assert [r.connection for r in server.requests] == [1, 1]
+
+
+def test_retry_after_is_reported(run: Runner) -> None:
+    reply = answer(b"{}", status="503 Service Unavailable", headers=("Retry-After: 3",))
+    with ScriptedServer(lambda seen: reply) as server:
+        async def call() -> Answer:
+            origin = Origin(server.url, None)
+            try:
+                return await origin.exchange("GET", "/x", HEADERS, None)
+            finally:
+                origin.close()
+
+        assert run(call()) == (503, b"{}", "3")
 
 
 def test_cancelled_exchange_closes_its_connection(run: Runner) -> None:

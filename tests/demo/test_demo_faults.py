@@ -186,6 +186,17 @@ def test_rate_zero_never_fires_and_rate_half_sometimes(client: httpx.Client) -> 
     assert 10 < statuses.count(503) < 90 and statuses.count(200) + statuses.count(503) == 100
 
 
+def test_times_fires_on_the_next_calls_only(client: httpx.Client) -> None:
+    listed = put_fault(client, service="users", mode="status", status=502, times=2)
+    assert listed["faults"][0]["times"] == 2
+    assert [call(client, "users").status_code for _ in range(4)] == [502, 502, 200, 200]
+    assert client.get("/__demo/faults").json() == {"faults": []}, "retired after 2"
+    put_fault(client, service="catalog", mode="reset", times=1)
+    with pytest.raises(httpx.TransportError):
+        call(client, "catalog")
+    assert call(client, "catalog").status_code == 200
+
+
 def test_faulted_calls_are_counted(client: httpx.Client) -> None:
     put_fault(client, service="catalog", mode="status", status=503)
     for _ in range(3):
@@ -212,6 +223,8 @@ def test_faults_apply_before_auth(anonymous: httpx.Client, client: httpx.Client)
         {"service": "users", "mode": "hang", "hang_s": -1},
         {"service": "users", "mode": "status", "path": ""},
         {"service": "users", "mode": "status", "retryAfter": -3},
+        {"service": "users", "mode": "status", "times": 0},
+        {"service": "users", "mode": "status", "times": True},
         ["not", "objects"],
     ],
 )

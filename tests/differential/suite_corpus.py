@@ -95,7 +95,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('ProductPage'),
         {'id': 'p0001', 'postcode': '10115'},
-        ('tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
+        ('tests/test_faults.py', 'tests/test_operations.py', 'tests/test_retries.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('ProductPage'),
@@ -136,6 +136,11 @@ SUITE: tuple[Entry, ...] = (
         contract('AddToCart'),
         None,
         ('tests/test_http_protocol.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
+    ),
+    Entry(
+        contract('AddToCart'),
+        {'input': {'productId': 'p0010', 'quantity': 1, 'idempotencyKey': 'garbage'}},
+        ('tests/test_breaker.py',),
     ),
     Entry(
         contract('AddToCart'),
@@ -196,6 +201,31 @@ SUITE: tuple[Entry, ...] = (
         contract('RemoveFromCart'),
         {'input': {'productId': 'p0010', 'idempotencyKey': 'leak-check-2'}},
         ('tests/test_operations.py',),
+    ),
+    Entry(
+        'mutation($i: AddToCartInput!) { addToCart(input: $i) { cart { itemCount } } }',
+        {'i': {'productid': 'p0001', 'productId': 'p0001', 'idempotencyKey': 'k'}},
+        ('tests/test_error_hygiene.py',),
+    ),
+    Entry(
+        'mutation($v: ID!) { addToCart(input: {productId: $v, idempotencyKey: "k-1"}) { cart { itemCount } } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'mutation($v: ID!) { removeFromCart(input: {productId: $v, idempotencyKey: "k-1"}) { cart { itemCount } } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'mutation($v: String!) { addToCart(input: {productId: "p0010", idempotencyKey: $v}) { cart { itemCount } } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'mutation($v: String!) { removeFromCart(input: {productId: "p0010", idempotencyKey: $v}) { cart { itemCount } } }',
+        None,
+        ('tests/test_input_bounds.py',),
     ),
     Entry(
         'query A { home { __typename } } query B { home { __typename } }',
@@ -533,6 +563,51 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_persisted_queries_apollo.py',),
     ),
     Entry(
+        'query($ids: [ID!]!, $n: Int, $with: Boolean!, $q: String!, $after: String) { products(ids: $ids) { price { amount } } search(query: $q, first: $n, after: $after) {  edges { node { rating @include(if: $with) { count } } } } }',
+        None,
+        ('tests/test_cost.py',),
+    ),
+    Entry(
+        'query($ids: [ID!]!, $n: Int, $with: Boolean!, $q: String!, $after: String) { products(ids: $ids) { price { amount } } search(query: $q, first: $n, after: $after) {  edges { node { rating @include(if: $with) { count } } } } }',
+        {'ids': ['p1'], 'n': 2, 'with': False, 'q': 'lamp'},
+        ('tests/test_cost.py',),
+    ),
+    Entry(
+        'query($q: Strng) { search(query: $q) { totalCount } }',
+        None,
+        ('tests/test_error_hygiene.py',),
+    ),
+    Entry(
+        'query($v: ID!) { product(id: $v) { id } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'query($v: ID!) { products(ids: ["p0001", $v]) { id } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'query($v: String!) { product(id: "p0001") { deliveryEstimate(postcode: $v) { minDays } } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'query($v: String!) { search(query: $v) { totalCount } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'query($v: String) { product(id: "p0001") { reviews(after: $v) { edges { cursor } } } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
+        'query($v: String) { search(query: "lamp", after: $v) { totalCount } }',
+        None,
+        ('tests/test_input_bounds.py',),
+    ),
+    Entry(
         'subscription Sub {\n  x\n}',
         None,
         ('tests/test_persisted_queries_apollo.py',),
@@ -608,9 +683,19 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_http_protocol.py',),
     ),
     Entry(
+        '{ prodct(id: "p0001") { title } }',
+        None,
+        ('tests/test_error_hygiene.py',),
+    ),
+    Entry(
         '{ product(id: "p") { reviews { edges { node { author { displayName } } } } } }',
         None,
         ('tests/test_cost.py',),
+    ),
+    Entry(
+        '{ product(id: "p0001") { ... on Prodct { title } } }',
+        None,
+        ('tests/test_error_hygiene.py',),
     ),
     Entry(
         '{ product(id: "p0001") { id } }',
@@ -623,6 +708,11 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_http_protocol.py',),
     ),
     Entry(
+        '{ product(id: "p0001") { rating { count } } }',
+        None,
+        ('tests/test_cli.py',),
+    ),
+    Entry(
         '{ product(id: "p0001") { related(first: 13) { id } } }',
         None,
         ('tests/test_http_protocol.py',),
@@ -633,6 +723,11 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_http_protocol.py',),
     ),
     Entry(
+        '{ product(id: "p0001") { titel } }',
+        None,
+        ('tests/test_error_hygiene.py',),
+    ),
+    Entry(
         '{ product(id: "p0001") { title price { amount } } }',
         None,
         ('tests/test_cli.py',),
@@ -640,7 +735,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ product(id: "p0001") { title rating { count } } }',
         None,
-        ('tests/test_breaker.py', 'tests/test_hedging.py'),
+        ('tests/test_breaker.py', 'tests/test_hedging.py', 'tests/test_retries.py'),
     ),
     Entry(
         '{ product(id: "p0001") { title } }',
@@ -661,6 +756,11 @@ SUITE: tuple[Entry, ...] = (
         '{ product(id: "p1") { price { amount } rating { count } } }',
         None,
         ('tests/test_cost.py',),
+    ),
+    Entry(
+        '{ product(idd: "p0001") { title } }',
+        None,
+        ('tests/test_error_hygiene.py',),
     ),
     Entry(
         '{ products(ids: ["p0001", "nope1", "nope2"]) { price { amount } } }',
@@ -700,7 +800,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ viewer { cart { itemCount } } }',
         None,
-        ('tests/test_hedging.py',),
+        ('tests/test_hedging.py', 'tests/test_retries.py'),
     ),
     Entry(
         '{ viewer { displayName cart { itemCount } recentOrders(first: 2) { id } } }',
@@ -715,7 +815,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ viewer { id } }',
         None,
-        ('tests/test_auth.py', 'tests/test_http_protocol.py'),
+        ('tests/test_auth.py', 'tests/test_cli.py', 'tests/test_http_protocol.py'),
     ),
     Entry(
         '{ viewer { recentOrders(first: 21) { id } } }',
