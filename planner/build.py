@@ -37,6 +37,7 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from app.cache_policy import hint_of
 from planner.plan import ATTR, FETCHED, READ, TYPENAME, FieldPlan, Plan, Selection, Shape
@@ -174,10 +175,8 @@ class _Builder:
 
     def _definition(self, parent: GraphQLObjectType, name: str) -> GraphQLField:
         if name == "__schema":
-            from graphql.type.introspection import SchemaMetaFieldDef
             return SchemaMetaFieldDef
         if name == "__type":
-            from graphql.type.introspection import TypeMetaFieldDef
             return TypeMetaFieldDef
         return parent.fields[name]
 
