@@ -3,15 +3,28 @@
 The planner (`planner/`) runs every operation it planned, unless `BFF_PLANNER=off`;
 graphql-core's executor, running the same declared behaviours, runs the rest
 (introspection) and everything when the planner is off. Both give an `Outcome`
-shaped the same way (`app.outcome`).
+shaped the same way (`app.outcome`). Both give one complete response: an operation
+with `@defer` answered in parts runs in `app.incremental` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
+from graphql import (
+    REMOVE,
+    DirectiveNode,
+    DocumentNode,
+    ExecutionResult,
+    ExperimentalIncrementalExecutionResults,
+    GraphQLError,
+    GraphQLSchema,
+    Visitor,
+    experimental_execute_incrementally,
+    visit,
+)
 
 import planner
 from app import errors
@@ -19,6 +32,8 @@ from app.admission import Operation
 from app.context import RequestContext
 from app.outcome import Outcome, count_degraded, shape_error
 from planner.account import actual_cost
+
+T = TypeVar("T")
 
 
 async def run(
@@ -37,41 +52,85 @@ async def _reference(
     schema: GraphQLSchema, operation: Operation, raw_variables: dict[str, Any] | None,
     ctx: RequestContext,
 ) -> Outcome:
-    result = execute(
+    # The schema declares @defer, so graphql-core's plain `execute()` refuses it; without
+    # an active @defer the incremental executor gives one result, and with one the
+    # directive is dropped: one complete response, as the same query without it.
+    document = operation.document.node
+    if operation.plan.deferred:
+        document = without_defer(document)
+    result = experimental_execute_incrementally(
         schema,
-        operation.document.node,
+        document,
         context_value=ctx,
         variable_values=raw_variables,
         operation_name=operation.name,
     )
     try:
-        if not isinstance(result, ExecutionResult):
+        if isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
+            done = result
+        else:
             try:
-                async with asyncio.timeout(
-                    ctx.scope.deadline.remaining_s() + planner.BACKSTOP_GRACE_S
-                ):
-                    result = await result
+                done = await within_deadline(result, ctx)
             except TimeoutError:
-                return Outcome(
-                    None,
-                    [{"message": "The request's deadline ran out.",
-                      "extensions": {"code": errors.DEADLINE_EXCEEDED, "retryable": True}}],
-                )
-        return _shape(result, operation, ctx)
+                return deadline_ran_out()
+        assert isinstance(done, ExecutionResult)  # no @defer left to deliver in parts
+        return shape(done, operation, ctx)
     finally:
         ctx.loaders.release()
 
 
-def _shape(result: ExecutionResult, operation: Operation, ctx: RequestContext) -> Outcome:
+async def within_deadline(awaitable: Awaitable[T], ctx: RequestContext) -> T:
+    """Await graphql-core's work until the deadline (and the backstop's grace) runs out.
+
+    Every upstream call stops at the deadline on its own; this only catches what does not.
+    """
+    async with asyncio.timeout(ctx.scope.deadline.remaining_s() + planner.BACKSTOP_GRACE_S):
+        return await awaitable
+
+
+def deadline_ran_out() -> Outcome:
+    return Outcome(None, [deadline_error()])
+
+
+def deadline_error(path: Sequence[str | int] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"message": "The request's deadline ran out."}
+    if path:
+        error["path"] = list(path)
+    error["extensions"] = {"code": errors.DEADLINE_EXCEEDED, "retryable": True}
+    return error
+
+
+def shape(result: ExecutionResult, operation: Operation, ctx: RequestContext) -> Outcome:
     outcome = Outcome(result.data, actual_cost=actual_cost(operation.plan, result.data))
-    for error in result.errors or ():
-        outcome.errors.append(shape_error(
+    outcome.errors.extend(shape_errors(result.errors, ctx, outcome))
+    return outcome
+
+
+def shape_errors(
+    found: Sequence[GraphQLError] | None, ctx: RequestContext, outcome: Outcome
+) -> list[dict[str, Any]]:
+    """graphql-core's errors as `errors[]` entries (masked unless the BFF's own); the
+    degraded components they name recorded in `outcome`."""
+    shaped = []
+    for error in found or ():
+        shaped.append(shape_error(
             error.original_error, error.path,
             [{"line": loc.line, "column": loc.column} for loc in error.locations or ()],
             ctx.scope.request_id, outcome.degraded, error.message,
         ))
         _drop_traceback(error)
-    return outcome
+    return shaped
+
+
+class _WithoutDefer(Visitor):
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+        return REMOVE if node.name.value == "defer" else None
+
+
+def without_defer(document: DocumentNode) -> DocumentNode:
+    """The document with every `@defer` dropped."""
+    stripped: DocumentNode = visit(document, _WithoutDefer())
+    return stripped
 
 
 def _drop_traceback(error: GraphQLError) -> None:
