@@ -59,13 +59,17 @@ def metadata(definition: Any) -> Mapping[str, Any]:
     return found
 
 
+_CONDITIONS = frozenset({"skip", "include", "defer"})
+
+
 def condition_variables(document_node: Any) -> tuple[str, ...]:
-    """The variables `@skip`/`@include` read: the only ones the plan depends on."""
+    """The variables `@skip`/`@include` (and `@defer`'s `if`) read: the only ones the plan
+    depends on."""
     found: list[str] = []
 
     class Conditions(Visitor):
         def enter_directive(self, node: Any, *_: Any) -> None:
-            if node.name.value not in ("skip", "include"):
+            if node.name.value not in _CONDITIONS:
                 return
             for argument in node.arguments or ():
                 value = argument.value
@@ -100,6 +104,7 @@ class _Builder:
         self.variables = variables
         self.fields: list[FieldPlan] = []
         self.executable = True
+        self.deferred = False
 
     def plan(self) -> Plan:
         root_type = self.schema.get_root_type(self.operation.operation)
@@ -110,7 +115,7 @@ class _Builder:
         root = self.selection(root_type, grouped)
         return Plan(
             self.operation.operation, root, tuple(self.fields),
-            tuple(f for f in self.fields if f.args is None), self.executable,
+            tuple(f for f in self.fields if f.args is None), self.executable, self.deferred,
         )
 
     def selection(
@@ -136,6 +141,10 @@ class _Builder:
         details: list[FieldDetails],
     ) -> FieldPlan:
         name = nodes[0].name.value
+        if not self.deferred:
+            # collect_fields honours `@defer` (and its `if`): a field under an active one
+            # carries its usage.
+            self.deferred = any(detail.defer_usage is not None for detail in details)
         definition = None if name == "__typename" else self._definition(parent, name)
         plan = FieldPlan(key=key, name=name, parent=parent, definition=definition, nodes=nodes,
                          index=len(self.fields))

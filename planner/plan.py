@@ -121,6 +121,11 @@ class Plan:
     """The fields whose arguments depend on variables: computed per request."""
     executable: bool
     """False when the operation has fields only graphql-core executes (introspection)."""
+    deferred: bool = False
+    """Some fields are under an active `@defer`. The fields are in the plan all the same
+    (cost, ranges and freshness count them); the planner runs the operation when it is
+    answered as one complete response, graphql-core's incremental executor when it is
+    delivered in parts (`app.incremental`)."""
 
 
 def node_location(node: FieldNode) -> SourceLocation | None:
