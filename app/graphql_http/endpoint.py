@@ -4,7 +4,9 @@ edge (request id, load shedding, CSRF, body limit, identity, deadline) →
 decode → resolve document → admit (and plan) → spend → execute → shape → respond.
 Each stage hands the next an immutable value (`GraphQLRequest`, `Resolved`,
 `Operation`, `Spent`, `Outcome`, `Answer`); every refusal is a `RequestError`
-carrying its code and status.
+carrying its code and status. An operation with `@defer`, for a client that reads
+`multipart/mixed`, is answered in parts (`app.incremental`): the request then ends
+(in-flight count, metrics, log line) when its last part is sent.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +23,7 @@ from graphql import GraphQLSchema, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app import cache_policy, edge, errors, metrics
+from app import cache_policy, edge, errors, incremental, metrics
 from app.admission import Admission, Operation
 from app.auth import SESSION_COOKIE, Authenticator
 from app.context import RequestContext
@@ -28,6 +31,7 @@ from app.deadline import Deadline, budget_from_header, upstream_budget
 from app.execution import run
 from app.graphql_http import decode, negotiate
 from app.graphql_http.graphiql import graphiql_page
+from app.graphql_http.multipart import MultipartResponse
 from app.limits import query_limits
 from app.outcome import Outcome
 from app.ratelimit import (
@@ -100,21 +104,30 @@ class GraphQLEndpoint:
         else:
             self.in_flight += 1
             metrics.IN_FLIGHT.inc()
+            streamed = False
             try:
-                known, answer = await self._handle(request, accept, known)
+                known, answer = await self._handle(request, accept, known, started)
+                streamed = answer.streamed
             finally:
-                self.in_flight -= 1
-                metrics.IN_FLIGHT.dec()
+                if not streamed:  # a streamed answer leaves when its last part is sent
+                    self._leave()
+            if streamed:
+                return answer.response
         self._finish(answer, known, started)
         return answer.response
 
+    def _leave(self) -> None:
+        self.in_flight -= 1
+        metrics.IN_FLIGHT.dec()
+
     async def _handle(
-        self, request: Request, accept: str | None, known: Known
+        self, request: Request, accept: str | None, known: Known, started: float
     ) -> tuple[Known, Answer]:
         """The stages, each handing the next an immutable value; a refusal ends them."""
         media_type = negotiate.JSON
         try:
             media_type = negotiate.response_media_type(accept)
+            in_parts = negotiate.accepts_multipart(accept)
             deadline = Deadline(upstream_budget(budget_from_header(
                 request.headers.get("x-request-timeout-ms"),
                 self.settings.default_timeout_ms,
@@ -133,7 +146,11 @@ class GraphQLEndpoint:
             trace = TraceContext.from_header(request.headers.get("traceparent"))
             known = replace(known, trace_id=trace.trace_id)
             scope = CallScope(known.request_id, deadline, trace, user_id)
-            outcome = await self._execute(operation, graphql_request, scope)
+            executed = await self._execute(operation, graphql_request, scope,
+                                           in_parts=in_parts and operation.plan.deferred)
+            if isinstance(executed, incremental.Deferred):
+                return known, self._in_parts(executed, operation, spent, scope, known, started)
+            outcome = executed
             cost = await self._account(operation, outcome, spent)
         except errors.RequestError as refusal:
             return known, self._refusal(refusal, media_type, known)
@@ -143,7 +160,8 @@ class GraphQLEndpoint:
                           extra={"request_id": known.request_id})
             bug = errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.", 500)
             return known, self._refusal(bug, media_type, known)
-        cacheable = request.method == "GET" and resolved.persisted
+        # A deferred operation is never cached, even when answered whole.
+        cacheable = request.method == "GET" and resolved.persisted and not operation.plan.deferred
         return known, self._respond(
             outcome, cost, scope, media_type, known,
             operation if cacheable else None, request.headers.get("if-none-match"),
@@ -244,20 +262,20 @@ class GraphQLEndpoint:
         return cost
 
     async def _execute(
-        self, operation: Operation, graphql_request: decode.GraphQLRequest, scope: CallScope
-    ) -> Outcome:
+        self, operation: Operation, graphql_request: decode.GraphQLRequest, scope: CallScope,
+        *, in_parts: bool,
+    ) -> Outcome | incremental.Deferred:
         ctx = RequestContext(self.settings, scope, Loaders(self.upstream, scope))
+        if in_parts:
+            return await incremental.start(self.schema, operation, graphql_request.variables,
+                                           ctx)
         return await run(self.schema, operation, graphql_request.variables, ctx,
                          planned=self.settings.planner == "on")
 
-    def _respond(
-        self, outcome: Outcome, cost: dict[str, Any], scope: CallScope, media_type: str,
-        known: Known, cacheable: Operation | None, if_none_match: str | None,
-    ) -> Answer:
-        body: dict[str, Any] = {}
-        if outcome.errors:
-            body["errors"] = outcome.errors
-        body["data"] = outcome.data
+    def _extensions(
+        self, outcome: Outcome, cost: dict[str, Any], scope: CallScope
+    ) -> dict[str, Any]:
+        """`extensions`: cost, degraded components, and the development trace."""
         extensions: dict[str, Any] = {"cost": cost}
         if outcome.degraded:
             extensions["degraded"] = {"components": outcome.degraded}
@@ -274,13 +292,66 @@ class GraphQLEndpoint:
                     for c in scope.calls
                 ]
             }
-        body["extensions"] = extensions
-        label = "degraded" if outcome.degraded else ("error" if outcome.errors else "ok")
+        return extensions
+
+    def _respond(
+        self, outcome: Outcome, cost: dict[str, Any], scope: CallScope, media_type: str,
+        known: Known, cacheable: Operation | None, if_none_match: str | None,
+    ) -> Answer:
+        body: dict[str, Any] = {}
+        if outcome.errors:
+            body["errors"] = outcome.errors
+        body["data"] = outcome.data
+        body["extensions"] = self._extensions(outcome, cost, scope)
+        label = _label(outcome)
         degraded = tuple(outcome.degraded)
         if cacheable is not None:
             return self._cacheable(body, outcome, cacheable, media_type, known, label, degraded,
                                    if_none_match)
         return self._json(body, 200, media_type, known, label, degraded)
+
+    def _in_parts(
+        self, run: incremental.Deferred, operation: Operation, spent: Spent, scope: CallScope,
+        known: Known, started: float,
+    ) -> Answer:
+        """A multipart answer: the initial part now, the deferred ones as they complete, and
+        a last part of its own, `{"hasNext": false, "extensions"}` (cost, degraded
+        components, trace), once they are known: clients merge the extensions of a part
+        without `incremental` (Apollo Client ignores them beside it). Never cached."""
+
+        async def payloads() -> AsyncGenerator[dict[str, Any], None]:
+            yield run.initial
+            try:
+                async for payload in run.parts():
+                    if payload["hasNext"]:
+                        yield payload
+                        continue
+                    if "incremental" in payload:
+                        yield {**payload, "hasNext": True}
+                    cost = await self._account(operation, run.outcome, spent)
+                    yield {"hasNext": False,
+                           "extensions": self._extensions(run.outcome, cost, scope)}
+            except Exception:
+                log.exception("unexpected error delivering deferred parts",
+                              extra={"request_id": known.request_id})
+                bug = errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.",
+                                          500)
+                run.outcome.errors.append(bug.as_graphql_error())
+                yield {"errors": [bug.as_graphql_error()], "hasNext": False}
+
+        async def closed() -> None:
+            try:
+                await run.aclose()
+            finally:
+                self._leave()
+                outcome = run.outcome
+                self._finish(Answer(response, 200, _label(outcome), tuple(outcome.degraded)),
+                             known, started)
+
+        response = MultipartResponse(
+            payloads(), {"x-request-id": known.request_id, "cache-control": "no-store"}, closed,
+        )
+        return Answer(response, 200, "ok", (), streamed=True)
 
     def _cacheable(
         self, body: dict[str, Any], outcome: Outcome, operation: Operation, media_type: str,
@@ -386,6 +457,13 @@ class Answer:
     status: int
     outcome: str  # ok, degraded or error (bff_requests_total)
     degraded: tuple[str, ...]
+    streamed: bool = False
+    """Sent in parts: counted and logged by the response itself, when its last part is sent."""
+
+
+def _label(outcome: Outcome) -> str:
+    """The outcome label of bff_requests_total."""
+    return "degraded" if outcome.degraded else ("error" if outcome.errors else "ok")
 
 
 def _rate_limiter(settings: Settings, redis: Any | None) -> RateLimiter | None:
