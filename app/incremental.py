@@ -87,6 +87,7 @@ class Deferred:
         self._operation = operation
         self._ctx = ctx
         self._pending: dict[str, PendingResult] = {}
+        self._finished = False
         self._closed = False
         self.outcome = Outcome(first.data)
         errors = shape_errors(first.errors, ctx, self.outcome)
@@ -127,7 +128,7 @@ class Deferred:
             await self._rest.aclose()  # aborts deferred work still running
         finally:
             self._ctx.loaders.release()
-            count_degraded(self.outcome)
+            self._finish()  # cut short (the client went away): what it had is counted
 
     def _payload(self, result: SubsequentIncrementalExecutionResult) -> dict[str, Any]:
         self._expect(result.pending)
@@ -205,7 +206,13 @@ class Deferred:
             _merge(target, data)
 
     def _finish(self) -> None:
+        """Settle the actual cost and count the degraded components, once, before the last
+        part is handed out."""
+        if self._finished:
+            return
+        self._finished = True
         self.outcome.actual_cost = actual_cost(self._operation.plan, self.outcome.data)
+        count_degraded(self.outcome)
 
 
 def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:

@@ -319,6 +319,20 @@ class GraphQLEndpoint:
         components, trace), once they are known: clients merge the extensions of a part
         without `incremental` (Apollo Client ignores them beside it). Never cached."""
 
+        ended = False
+
+        def end() -> None:
+            """The request is over (counted, logged, out of the in-flight count): before the
+            last part leaves, or when the stream stops short of it."""
+            nonlocal ended
+            if ended:
+                return
+            ended = True
+            self._leave()
+            outcome = run.outcome
+            self._finish(Answer(response, 200, _label(outcome), tuple(outcome.degraded)),
+                         known, started)
+
         async def payloads() -> AsyncGenerator[dict[str, Any], None]:
             yield run.initial
             try:
@@ -329,24 +343,24 @@ class GraphQLEndpoint:
                     if "incremental" in payload:
                         yield {**payload, "hasNext": True}
                     cost = await self._account(operation, run.outcome, spent)
-                    yield {"hasNext": False,
-                           "extensions": self._extensions(run.outcome, cost, scope)}
+                    last = {"hasNext": False,
+                            "extensions": self._extensions(run.outcome, cost, scope)}
+                    end()
+                    yield last
             except Exception:
                 log.exception("unexpected error delivering deferred parts",
                               extra={"request_id": known.request_id})
                 bug = errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.",
                                           500)
                 run.outcome.errors.append(bug.as_graphql_error())
+                end()
                 yield {"errors": [bug.as_graphql_error()], "hasNext": False}
 
         async def closed() -> None:
             try:
                 await run.aclose()
             finally:
-                self._leave()
-                outcome = run.outcome
-                self._finish(Answer(response, 200, _label(outcome), tuple(outcome.degraded)),
-                             known, started)
+                end()
 
         response = MultipartResponse(
             payloads(), {"x-request-id": known.request_id, "cache-control": "no-store"}, closed,

@@ -2,9 +2,11 @@
 
 The layout is Apollo Router's, which Apollo Client (3.7+ and 4), Relay's
 fetch-multipart-graphql, urql and GraphiQL (meros) read: each part is
-`CRLF --graphql CRLF content-type: application/json CRLF CRLF <json>`, each sent
-as soon as it exists, and the last one is followed by the closing delimiter
-`CRLF --graphql-- CRLF` in the same write.
+`CRLF --graphql CRLF content-type: application/json CRLF CRLF <json>`, and the body
+ends with `CRLF --graphql-- CRLF`. A part is complete only when the delimiter after
+it arrives (that is how clients find its end), so each part is sent as soon as it
+exists together with the delimiter that closes it: a client reads each part the
+moment it is written, not when the next one comes.
 
 The response owns the end of its request: `on_close` runs once, whether the
 parts were all sent, the client went away (a disconnect ends the stream and
@@ -25,8 +27,9 @@ from app.graphql_http.negotiate import DEFER_SPEC
 
 BOUNDARY = "graphql"
 CONTENT_TYPE = f'multipart/mixed; boundary="{BOUNDARY}"; deferSpec={DEFER_SPEC}'
-_PART = f"\r\n--{BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n".encode()
-_END = f"\r\n--{BOUNDARY}--\r\n".encode()
+_DELIMITER = f"\r\n--{BOUNDARY}".encode()
+_HEADERS = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+_CLOSE = b"--\r\n"
 
 
 class MultipartResponse(Response):
@@ -47,14 +50,19 @@ class MultipartResponse(Response):
         try:
             await send({"type": "http.response.start", "status": self.status_code,
                         "headers": self.raw_headers})
+            opening = _DELIMITER
             async for payload in _until(self._payloads, gone):
                 last = not payload.get("hasNext", False)
-                body = _PART + orjson.dumps(payload) + (_END if last else b"")
-                await send({"type": "http.response.body", "body": body, "more_body": not last})
+                body = opening + _HEADERS + orjson.dumps(payload) + _DELIMITER
+                opening = b""
                 if last:
+                    await send({"type": "http.response.body", "body": body + _CLOSE,
+                                "more_body": False})
                     return
+                await send({"type": "http.response.body", "body": body, "more_body": True})
             if not gone.done():  # the parts ended without a last one: close the body anyway
-                await send({"type": "http.response.body", "body": _END, "more_body": False})
+                await send({"type": "http.response.body", "body": opening + _CLOSE,
+                            "more_body": False})
         finally:
             gone.cancel()
             try:
