@@ -108,6 +108,10 @@ class Demo:
         self.http.put("/__demo/faults", json={"service": service, "mode": mode, **options}
                       ).raise_for_status()
 
+    def clear_faults(self) -> None:
+        """End every fault; a call held by `hang` then goes on and is answered normally."""
+        self.http.delete("/__demo/faults").raise_for_status()
+
     def latency(self, service: str, p50_ms: float, p99_ms: float | None = None) -> None:
         self.http.put(
             "/__demo/latency",

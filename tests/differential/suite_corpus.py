@@ -8,6 +8,26 @@ from tests.differential.extract_corpus import Entry, contract
 
 SUITE: tuple[Entry, ...] = (
     Entry(
+        '\nmutation Add($key: String!) {\n  addToCart(input: {productId: "p0001", quantity: 2, idempotencyKey: $key}) {\n    cart { itemCount ... @defer(label: "lines") { items { productId quantity product { title } } } }\n    userErrors { code }\n  }\n}\n',
+        {'key': 'defer-mutation-1'},
+        ('tests/test_defer.py',),
+    ),
+    Entry(
+        '\nquery ProductPage($id: ID!, $postcode: String!) {\n  product(id: $id) {\n    id\n    title\n    description\n    brand\n    images(first: 5) { url alt }\n    price { amount currency }\n    compareAtPrice { amount currency }\n    onSale\n    availability { status restockDate }\n    ... @defer(label: "reviews") {\n      rating { average count }\n      reviews(first: 5) {\n        edges {\n          cursor\n          node {\n            id\n            rating\n            title\n            body\n            createdAt\n            author { displayName avatarUrl }\n          }\n        }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n    deliveryEstimate(postcode: $postcode) { minDays maxDays }\n    related(first: 4) {\n      id\n      title\n      thumbnailUrl\n      price { amount currency }\n      ... @defer(label: "relatedRatings") { rating { average } }\n    }\n  }\n}\n',
+        None,
+        ('tests/test_defer.py',),
+    ),
+    Entry(
+        '\nquery ProductPage($id: ID!, $postcode: String!) {\n  product(id: $id) {\n    id\n    title\n    description\n    brand\n    images(first: 5) { url alt }\n    price { amount currency }\n    compareAtPrice { amount currency }\n    onSale\n    availability { status restockDate }\n    ... @defer(label: "reviews") {\n      rating { average count }\n      reviews(first: 5) {\n        edges {\n          cursor\n          node {\n            id\n            rating\n            title\n            body\n            createdAt\n            author { displayName avatarUrl }\n          }\n        }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n    deliveryEstimate(postcode: $postcode) { minDays maxDays }\n    related(first: 4) {\n      id\n      title\n      thumbnailUrl\n      price { amount currency }\n      ... @defer(label: "relatedRatings") { rating { average } }\n    }\n  }\n}\n',
+        {'id': 'p0001', 'postcode': '10115'},
+        ('tests/test_defer.py',),
+    ),
+    Entry(
+        '\n{ search(query: "lamp", first: 50) { edges { node { ... @defer {\n  related(first: 12) { reviews(first: 20) { edges { node { author { displayName } } } } }\n} } } } }\n',
+        None,
+        ('tests/test_defer.py',),
+    ),
+    Entry(
         contract('HomeScreen'),
         None,
         ('tests/test_cost.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
@@ -85,7 +105,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('ProductPage'),
         None,
-        ('tests/test_cost.py', 'tests/test_operations.py'),
+        ('tests/test_cost.py', 'tests/test_defer.py', 'tests/test_operations.py'),
     ),
     Entry(
         contract('ProductPage'),
@@ -95,7 +115,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('ProductPage'),
         {'id': 'p0001', 'postcode': '10115'},
-        ('tests/test_faults.py', 'tests/test_operations.py', 'tests/test_retries.py', 'tests/test_upstream_cookies.py'),
+        ('tests/test_defer.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_retries.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('ProductPage'),
@@ -201,6 +221,16 @@ SUITE: tuple[Entry, ...] = (
         contract('RemoveFromCart'),
         {'input': {'productId': 'p0010', 'idempotencyKey': 'leak-check-2'}},
         ('tests/test_operations.py',),
+    ),
+    Entry(
+        'mutation { ... @defer { addToCart(input: {productId: "p0001", idempotencyKey: "k-root"}) { userErrors { code } } } }',
+        None,
+        ('tests/test_defer.py',),
+    ),
+    Entry(
+        'mutation { addToCart(input: {productId: "p0001", idempotencyKey: "k-get"}) { cart { itemCount ... @defer { items { productId } } } } }',
+        None,
+        ('tests/test_defer.py',),
     ),
     Entry(
         'mutation($i: AddToCartInput!) { addToCart(input: $i) { cart { itemCount } } }',
@@ -376,6 +406,16 @@ SUITE: tuple[Entry, ...] = (
         'query Me { viewer { id displayName recentOrders { id } } }',
         None,
         ('tests/test_cache_headers.py',),
+    ),
+    Entry(
+        'query Parts { product(id: "p0001") { title ... @defer { price { amount } } } }',
+        None,
+        ('tests/test_defer.py',),
+    ),
+    Entry(
+        'query Plain { product(id: "p0001") { title price { amount } } }',
+        None,
+        ('tests/test_defer.py',),
     ),
     Entry(
         'query Priced { product(id: "p0001") { title price { amount currency } } }',
@@ -561,6 +601,11 @@ SUITE: tuple[Entry, ...] = (
         'query V($a: Int! @deprecated, $b: Float = 1.5e10, $e: E = ENUM_V, $n: String = null) { f(a: $a, b: $b, e: $e, n: $n, o: {}, l: []) }',
         None,
         ('tests/test_persisted_queries_apollo.py',),
+    ),
+    Entry(
+        'query { product(id: "p0003") { title ... @defer { availability { status } } } }',
+        None,
+        ('tests/test_defer.py',),
     ),
     Entry(
         'query($ids: [ID!]!, $n: Int, $with: Boolean!, $q: String!, $after: String) { products(ids: $ids) { price { amount } } search(query: $q, first: $n, after: $after) {  edges { node { rating @include(if: $with) { count } } } } }',
@@ -776,6 +821,11 @@ SUITE: tuple[Entry, ...] = (
         '{ search(query: "lamp", first: 0) { totalCount } }',
         None,
         ('tests/test_http_protocol.py',),
+    ),
+    Entry(
+        '{ search(query: "lamp", first: 2) { edges @stream { cursor } } }',
+        None,
+        ('tests/test_defer.py',),
     ),
     Entry(
         '{ search(query: "lamp", first: 51) { totalCount } }',
