@@ -1,4 +1,4 @@
-"""The `bff` command (RUNNING.md): serve, demo-upstreams, cost, pq, token."""
+"""The `bff` command (RUNNING.md): serve, demo-upstreams, cost, pq, token, schema."""
 
 from __future__ import annotations
 
@@ -44,9 +44,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="lifetime in seconds (default 3600)")
     token.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE",
                        help="an extra claim (repeatable); VALUE is JSON when it parses")
+    from app.schema_cli import add_parser as add_schema_parser
     from persisted_queries.cli import add_parser as add_pq_parser
 
     add_pq_parser(commands)
+    add_schema_parser(commands)
     return parser
 
 
@@ -168,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         from persisted_queries.cli import run as run_pq
 
         return run_pq(args)
+    if args.command == "schema":
+        from app.schema_cli import run as run_schema
+
+        return run_schema(args)
     return 2
 
 
