@@ -276,6 +276,26 @@ def test_a_hanging_deferred_field_is_cut_by_the_deadline(
         "components": {"reviews": {"status": "error", "reason": "DEADLINE_EXCEEDED"}}}
 
 
+def test_a_critical_failure_inside_a_deferred_fragment_nulls_that_fragment(
+    patient: BffServer, demo: Demo, http: httpx.Client
+) -> None:
+    """p0004 has no price: `price` is non-null, so its null reaches the deferred fragment,
+    which is delivered as null with the error; the product, sent already, keeps its title.
+    (Without @defer the product itself would be null.)"""
+    query = 'query { product(id: "p0004") { title ... @defer { price { amount } } } }'
+    with stream(http, patient, query, None) as response:
+        parts = Parts(response)
+        initial = parts.next()
+        rest = parts.rest()
+    assert initial["data"] == {"product": {"title": initial["data"]["product"]["title"]}}
+    [entry] = all_entries(rest)
+    assert entry["data"] is None and entry["path"] == ["product"]
+    assert [(e["path"], e["extensions"]["code"], e["extensions"]["component"])
+            for e in entry["errors"]] == [(["product", "price"], "DEPENDENCY_ERROR", "pricing")]
+    assert rest[-1]["extensions"]["degraded"] == {
+        "components": {"pricing": {"status": "error", "reason": "DEPENDENCY_ERROR"}}}
+
+
 def test_a_client_going_away_ends_the_request(
     patient: BffServer, demo: Demo, http: httpx.Client
 ) -> None:

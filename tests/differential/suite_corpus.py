@@ -608,6 +608,11 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_defer.py',),
     ),
     Entry(
+        'query { product(id: "p0004") { title ... @defer { price { amount } } } }',
+        None,
+        ('tests/test_defer.py',),
+    ),
+    Entry(
         'query($ids: [ID!]!, $n: Int, $with: Boolean!, $q: String!, $after: String) { products(ids: $ids) { price { amount } } search(query: $q, first: $n, after: $after) {  edges { node { rating @include(if: $with) { count } } } } }',
         None,
         ('tests/test_cost.py',),
