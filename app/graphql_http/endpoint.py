@@ -127,7 +127,6 @@ class GraphQLEndpoint:
         media_type = negotiate.JSON
         try:
             media_type = negotiate.response_media_type(accept)
-            in_parts = negotiate.accepts_multipart(accept)
             deadline = Deadline(upstream_budget(budget_from_header(
                 request.headers.get("x-request-timeout-ms"),
                 self.settings.default_timeout_ms,
@@ -146,8 +145,8 @@ class GraphQLEndpoint:
             trace = TraceContext.from_header(request.headers.get("traceparent"))
             known = replace(known, trace_id=trace.trace_id)
             scope = CallScope(known.request_id, deadline, trace, user_id)
-            executed = await self._execute(operation, graphql_request, scope,
-                                           in_parts=in_parts and operation.plan.deferred)
+            in_parts = operation.plan.deferred and negotiate.accepts_multipart(accept)
+            executed = await self._execute(operation, graphql_request, scope, in_parts=in_parts)
             if isinstance(executed, incremental.Deferred):
                 return known, self._in_parts(executed, operation, spent, scope, known, started)
             outcome = executed
