@@ -10,17 +10,23 @@ from demo.server import DemoServer
 from tests.differential.exchange import Pair
 from tests.servers import BffServer, Demo, start_bff
 
+DOCUMENT_CACHE = 32
+"""Each generated query is sent a few times in a row, then never again: a small cache keeps
+the servers from holding thousands of documents and their plans for the rest of the test
+session (millions of objects for every full garbage collection of the test process to
+walk, long enough to eat other tests' deadlines)."""
+
 
 @pytest.fixture(scope="session")
 def planned_server(demo_server: DemoServer) -> Iterator[BffServer]:
-    server = start_bff(demo_server, planner="on")
+    server = start_bff(demo_server, planner="on", document_cache_size=DOCUMENT_CACHE)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def reference_server(demo_server: DemoServer) -> Iterator[BffServer]:
-    server = start_bff(demo_server, planner="off")
+    server = start_bff(demo_server, planner="off", document_cache_size=DOCUMENT_CACHE)
     yield server
     server.stop()
 
