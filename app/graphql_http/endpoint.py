@@ -29,6 +29,7 @@ from app.context import RequestContext
 from app.deadline import Deadline, budget_from_header, upstream_budget
 from app.execution import run
 from app.graphql_http import decode, negotiate
+from app.graphql_http.fast_hit import FastHits, shared_response
 from app.graphql_http.graphiql import graphiql_page
 from app.limits import query_limits
 from app.outcome import Outcome
@@ -39,7 +40,7 @@ from app.ratelimit import (
     RedisBuckets,
     client_identity,
 )
-from app.response_cache import ResponseCache
+from app.response_cache import Key, ResponseCache
 from app.settings import Settings
 from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
@@ -89,10 +90,20 @@ class GraphQLEndpoint:
         self.rate_limiter = _rate_limiter(settings, redis)
         self.cache = cache
         self.entities = entities
+        self.fast_hits = FastHits(cache) if cache is not None and cache.local is not None \
+            else None
         self.in_flight = 0
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
+        if self.fast_hits is not None and request.method == "GET":
+            served = self.fast_hits.serve(request.scope)
+            if served is not None:
+                response, status, alias, request_id = served
+                self._finish(Answer(response, status, "ok", ()),
+                             Known(request_id, None, alias.document_hash, alias.label, None,
+                                   response_cache.HIT), started)
+                return response
         known = Known(edge.request_id(request.headers.get("x-request-id")))
         accept = request.headers.get("accept")
         if (
@@ -154,6 +165,8 @@ class GraphQLEndpoint:
             if cache is not None and key is not None:
                 lookup = await cache.lookup(key, deadline)
                 found = lookup.entry
+                if http_cacheable and lookup.state != response_cache.MISS:
+                    self._learn(request, cache, key, known)
                 if found is not None:
                     if lookup.state == response_cache.STALE:
                         cache.revalidate(key, partial(self._refill, prepared, graphql_request))
@@ -178,6 +191,8 @@ class GraphQLEndpoint:
                     and shared is not None and (key.private or not freshness.private):
                 await cache.store(key, lookup, cache.entry(*shared))
                 known = replace(known, cache=response_cache.MISS)
+                if http_cacheable:
+                    self._learn(request, cache, key, known)
         except errors.RequestError as refusal:
             return known, self._refusal(refusal, media_type, known)
         except Exception:
@@ -197,6 +212,15 @@ class GraphQLEndpoint:
             answer.response.headers.update(
                 {"cache-control": freshness.header(), "vary": cache_policy.VARY})
         return known, answer
+
+    @staticmethod
+    def _learn(request: Request, cache: ResponseCache, key: Key, known: Known) -> None:
+        """An anonymous persisted GET with a public answer: its query string may name that
+        answer from now on (`FastHits`)."""
+        headers = request.headers
+        if key.user is None and "authorization" not in headers and "cookie" not in headers:
+            assert known.document_hash is not None
+            cache.learn(request.scope["query_string"], key, known.label, known.document_hash)
 
     def _prepare(
         self, method: str, graphql_request: decode.GraphQLRequest, resolved: Resolved
@@ -354,26 +378,11 @@ class GraphQLEndpoint:
         self, content: bytes, etag: str, freshness: Freshness, media_type: str, known: Known,
         http_cacheable: bool, if_none_match: str | None, x_cache: str | None, age: int | None,
     ) -> Answer:
-        """A cacheable answer, executed or from the response cache: the same bytes either way.
-
-        A persisted GET gets Cache-Control from the cache hints, a strong ETag (304 on a
-        match) and, from the cache, its `Age`; any other request's answer stays `no-store`,
-        as executed."""
-        headers = {"x-request-id": known.request_id}
-        if http_cacheable:
-            headers["cache-control"] = freshness.header()
-            headers["vary"] = cache_policy.VARY
-            headers["etag"] = etag
-            if age:
-                headers["age"] = str(age)
-        else:
-            headers["cache-control"] = "no-store"
-        if x_cache is not None:
-            headers["x-cache"] = x_cache
-        if http_cacheable and cache_policy.matches(if_none_match, etag):
-            return Answer(Response(status_code=304, headers=headers), 304, "ok", ())
-        return Answer(Response(content, status_code=200, media_type=media_type, headers=headers),
-                      200, "ok", ())
+        response, status = shared_response(
+            content, etag, freshness, media_type, known.request_id,
+            http_cacheable=http_cacheable, if_none_match=if_none_match, x_cache=x_cache,
+            age=age)
+        return Answer(response, status, "ok", ())
 
     async def _refill(self, prepared: Prepared, graphql_request: decode.GraphQLRequest
                       ) -> tuple[bytes, str, Freshness] | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,10 +48,21 @@ HIT, MISS, STALE = "HIT", "MISS", "STALE"
 """`X-Cache` values (HTTP.md)."""
 LAYER = "response"
 LOCK_GRACE_MS = 1000
+MAX_ALIASES = 4096
+MAX_ALIAS_BYTES = 4096
 
 Refill = Callable[[], Awaitable[tuple[bytes, str, Freshness] | None]]
 """Executes the operation again, for a revalidation: its shared bytes, ETag and
 freshness, or None when the answer may not be stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A public entry as named by the raw query string of an anonymous persisted GET."""
+
+    name: str
+    label: str | None
+    document_hash: str
 
 
 @dataclass(slots=True)
@@ -73,6 +85,9 @@ class ResponseCache:
         self.entries = store
         self.version = version
         self.near = near
+        self.local = near if near is not None else store.local
+        """Public entries kept in this process (near-cache, or the memory store), if any."""
+        self._aliases: OrderedDict[bytes, Alias] = OrderedDict()
         self._stream = stream
         self._cache_private = settings.cache_private
         self._stale_s = settings.response_cache_stale_s
@@ -90,6 +105,28 @@ class ResponseCache:
 
     def entry(self, body: bytes, etag: str, freshness: Freshness) -> Entry:
         return Entry.create(body, etag, freshness, self._stale_s)
+
+    def learn(self, query_string: bytes, key: Key, label: str | None, document_hash: str
+              ) -> None:
+        """Remember that this anonymous persisted GET's query string names `key` (public), so
+        that the next one can be answered from `local` without decoding it (`fast`)."""
+        if self.local is None or key.user is not None or len(query_string) > MAX_ALIAS_BYTES:
+            return
+        if query_string not in self._aliases:
+            self._aliases[query_string] = Alias(self.entries.name(key), label, document_hash)
+            if len(self._aliases) > MAX_ALIASES:
+                self._aliases.popitem(last=False)
+
+    def fast(self, query_string: bytes, now: float) -> tuple[Entry, Alias] | None:
+        """A fresh public entry kept in process, by a learned query string."""
+        alias = self._aliases.get(query_string)
+        if alias is None or self.local is None:
+            return None
+        entry = self.local.get(alias.name, now)
+        if entry is None or entry.state(now) != FRESH:
+            return None
+        self._counts[HIT].inc()
+        return entry, alias
 
     async def lookup(self, key: Key, deadline: Deadline) -> Lookup:
         near = self.near

@@ -1,7 +1,7 @@
 """Keeping the near-cache coherent: Redis tells this process about every change to a public
 entry (server-assisted client-side caching, broadcast mode).
 
-One connection of its own, in RESP2: it asks for its client id, turns tracking on
+One connection of its own, in RESP2 (whatever the client's default): it asks for its client id, turns tracking on
 for the public-entry prefix with its invalidation messages redirected to itself
 (`CLIENT TRACKING ON REDIRECT <own id> BCAST PREFIX <prefix>rc:p:`), and subscribes
 to `__redis__:invalidate`. From then on Redis sends it the name of every key under
@@ -63,15 +63,21 @@ class Coherence:
                 if self.connected.is_set():
                     failures = 0  # it had been up: a new burst
                 if failures == 0:
-                    log.warning("response cache: near-cache invalidation stream lost (%s); "
-                                "hits go to redis until it is back", type(exc).__name__)
+                    log.warning("response cache: near-cache invalidation stream lost (%r); "
+                                "hits go to redis until it is back", exc)
                 failures += 1
             self.connected.clear()
             self._near.distrust()
             await asyncio.sleep(RETRY_S[min(failures, len(RETRY_S)) - 1])
 
     async def _listen(self) -> None:
-        connection = self._client.connection_pool.make_connection()
+        pool = self._client.connection_pool
+        # RESP2 on this connection, whatever the client's default: invalidations then come as
+        # plain pub/sub messages on the channel, read as replies (RESP3 would deliver them as
+        # push frames to the client library's handlers).
+        options = {key: value for key, value in pool.connection_kwargs.items()
+                   if not key.startswith("maint_notifications") and key != "protocol"}
+        connection = pool.connection_class(**options, protocol=2)
         try:
             await connection.connect()
             own_id = await self._command(connection, "CLIENT", "ID")

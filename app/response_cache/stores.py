@@ -46,6 +46,8 @@ return gen
 class Store(Protocol):
     shared: bool
     """True when other replicas see what is stored (Redis)."""
+    local: NearCache | None
+    """Its entries, when they are kept in this process (the memory store)."""
 
     def name(self, key: Key) -> str:
         """The key's name in the store (what the near-cache is keyed by)."""
@@ -67,6 +69,7 @@ class Store(Protocol):
 
 class RedisStore:
     shared = True
+    local: NearCache | None = None
 
     def __init__(self, client: Any, prefix: str, version: str, guard: Guard,
                  user_ttl_s: int) -> None:
@@ -128,6 +131,7 @@ class MemoryStore:
 
     def __init__(self, max_bytes: int) -> None:
         self._entries = NearCache(max_bytes, trusted=True)
+        self.local: NearCache | None = self._entries
         self._locks: dict[str, float] = {}
 
     def name(self, key: Key) -> str:
