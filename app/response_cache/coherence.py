@@ -2,7 +2,8 @@
 entry (server-assisted client-side caching, broadcast mode).
 
 One connection of its own, in RESP2 (whatever the client's default): it asks for its
-client id, turns tracking on for the public-entry prefix with its invalidation messages redirected to itself
+client id, turns tracking on for the public-entry prefix with its invalidation
+messages redirected to itself
 (`CLIENT TRACKING ON REDIRECT <own id> BCAST PREFIX <prefix>rc:p:`), and subscribes
 to `__redis__:invalidate`. From then on Redis sends it the name of every key under
 that prefix that any client writes or deletes, or that expires or is evicted (a
