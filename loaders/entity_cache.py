@@ -133,7 +133,11 @@ class EntityCache:
         if not missing:
             return outcomes
         self._counts["miss"].inc(len(missing))
-        fetched = await fetch([keys[index] for index in missing])
+        try:
+            fetched = await fetch([keys[index] for index in missing])
+        except Exception as failure:  # a batch call's failure is every one of its keys'
+            failure.__traceback__ = None
+            fetched = [failure] * len(missing)
         writes: list[tuple[str, bytes]] = []
         fell_back = 0
         for index, outcome in zip(missing, fetched, strict=True):
