@@ -97,7 +97,7 @@ def test_stale_summaries_back_the_rating_when_reviews_fail(demo_server: DemoServ
             "status": "fallback", "source": "stale-cache"}
         assert metric(bff.base_url, "bff_degraded_total", component="reviews",
                       reason="fallback") == before + 1
-        uncached = products(bff.url, IDS[:1] + ["p0050"], "id rating { average count }")
+        uncached = products(bff.url, [*IDS[:1], "p0050"], "id rating { average count }")
         assert uncached["data"]["products"][0] == fresh["data"]["products"][0]
         assert uncached["data"]["products"][1]["rating"] is None, "no stale entry: an error"
         assert [e["path"] for e in uncached["errors"]] == [["products", 1, "rating"]]

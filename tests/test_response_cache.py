@@ -190,8 +190,9 @@ def test_private_entries_are_the_users_own(server: BffServer, demo: Demo) -> Non
     anonymous = post(server, home)
     assert anonymous.headers["x-cache"] == "MISS"
     assert anonymous.json()["data"]["home"]["viewer"] is None
+    wrong_key = "not-the-server-secret-but-32-bytes-long"
     forged = post(server, home, headers={
-        "Authorization": f"Bearer {make_token('u0001', secret='not-the-server-secret-but-32-bytes-long')}"})
+        "Authorization": f"Bearer {make_token('u0001', secret=wrong_key)}"})
     expired = post(server, home, headers={
         "Authorization": f"Bearer {make_token('u0001', ttl_s=-10)}"})
     cookie = httpx.post(server.url, json={"query": home}, cookies={"bff_session": "garbage"},
