@@ -330,3 +330,21 @@ def test_concurrent_cold_requests_across_two_processes_execute_at_most_twice(
     assert {a.status_code for a in answers} == {200}
     assert len({a.content for a in answers}) == 1
     assert 1 <= calls(demo, "catalog") <= 2
+
+
+def test_without_redis_public_answers_are_kept_in_process_and_private_ones_not_at_all(
+    demo_server: DemoServer, demo: Demo
+) -> None:
+    from tests.servers import start_bff
+
+    bff = start_bff(demo_server, response_cache="on", cache_private=True)
+    try:
+        query = unique_product_query()
+        assert register(bff, query).headers["x-cache"] == "MISS"
+        assert get(bff, query).headers["x-cache"] == "HIT"
+        assert get(bff, query).headers["x-cache"] == "HIT"
+        me = {"Authorization": f"Bearer {make_token('u0001')}"}
+        for _ in range(2):
+            assert "x-cache" not in post(bff, operation("CartView"), headers=me).headers
+    finally:
+        bff.stop()

@@ -100,8 +100,11 @@ class ResponseCache:
 
     def key(self, document_hash: str, operation_name: str | None,
             variables: Mapping[str, Any], plan: Plan, user_id: str | None) -> Key | None:
-        return keys.make_key(self.version, document_hash, operation_name, variables, plan,
-                             user_id, cache_private=self._cache_private)
+        key = keys.make_key(self.version, document_hash, operation_name, variables, plan,
+                            user_id, cache_private=self._cache_private)
+        if key is not None and key.user is not None and not self.entries.shared:
+            return None  # per-user answers are kept in Redis or not at all
+        return key
 
     def entry(self, body: bytes, etag: str, freshness: Freshness) -> Entry:
         return Entry.create(body, etag, freshness, self._stale_s)
