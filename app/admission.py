@@ -55,6 +55,18 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """The operation chosen, its variables coerced and its plan found: enough to name its
+    answer in the response cache, before its arguments and cost are checked."""
+
+    document: Document
+    node: OperationDefinitionNode
+    name: str | None
+    variables: VariableValues
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     document: Document
     node: OperationDefinitionNode
@@ -169,6 +181,12 @@ class Admission:
         self, document: Document, operation_name: str | None, variables: Mapping[str, Any] | None
     ) -> Operation:
         """Select the operation, coerce its variables, check argument ranges and cost."""
+        return self.admit(self.prepare(document, operation_name, variables))
+
+    def prepare(
+        self, document: Document, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> Prepared:
+        """Select the operation, coerce its variables and find its plan."""
         node = self.select(document, operation_name)
         coerced = get_variable_values(
             self._schema, node.variable_definitions or (),
@@ -179,7 +197,13 @@ class Admission:
                 errors.BAD_USER_INPUT, coerced[0].message, 400, status_json=200,
                 locations=_locations(coerced[0]),
             )
-        plan = self.plan(document, node, coerced)
+        return Prepared(document, node, node.name.value if node.name else None, coerced,
+                        self.plan(document, node, coerced))
+
+    def admit(self, prepared: Prepared) -> Operation:
+        """Check a prepared operation's argument ranges and estimated cost."""
+        document, node, coerced, plan = (prepared.document, prepared.node, prepared.variables,
+                                         prepared.plan)
         try:
             arguments = Arguments(plan, coerced)
         except GraphQLError as exc:
@@ -194,8 +218,7 @@ class Admission:
                 errors.COST_ESTIMATED_TOO_EXPENSIVE, "cost", self.limits.max_cost, requested
             )
         return Operation(
-            document, node, node.name.value if node.name else None, node.operation, coerced,
-            requested, plan, arguments,
+            document, node, prepared.name, node.operation, coerced, requested, plan, arguments,
         )
 
     def prewarm(self, document: Document) -> None:

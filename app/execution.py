@@ -30,7 +30,7 @@ import planner
 from app import errors
 from app.admission import Operation
 from app.context import RequestContext
-from app.outcome import Outcome, count_degraded, shape_error
+from app.outcome import FALLBACK, Outcome, count_degraded, shape_error
 from planner.account import actual_cost
 
 T = TypeVar("T")
@@ -44,6 +44,8 @@ async def run(
         outcome = await planner.execute(operation.plan, operation.arguments, ctx)
     else:
         outcome = await _reference(schema, operation, raw_variables, ctx)
+    for component in ctx.loaders.fallbacks:  # stale entities served: degraded, not failed
+        outcome.degraded.setdefault(component, dict(FALLBACK))
     count_degraded(outcome)
     return outcome
 

@@ -101,6 +101,13 @@ PERSISTED_QUERIES = Counter(
     ["result"],
     registry=REGISTRY,
 )
+CACHE_REQUESTS = Counter(
+    "bff_cache_requests_total",
+    "Cache lookups by layer (response, entity) and result (hit, miss, stale; error: a cache "
+    "call Redis did not answer, lookups and writes alike).",
+    ["layer", "result"],
+    registry=REGISTRY,
+)
 
 
 def exposition() -> tuple[bytes, str]:

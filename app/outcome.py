@@ -16,6 +16,10 @@ from app import errors, metrics
 
 log = logging.getLogger("bff.execution")
 
+FALLBACK = {"status": "fallback", "source": "stale-cache"}
+"""A component whose failure a stale entity-cache entry covered (HTTP.md): its data is
+there, older than its TTL, and no error is reported for it."""
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -59,4 +63,4 @@ def shape_error(
 
 def count_degraded(outcome: Outcome) -> None:
     for component, state in outcome.degraded.items():
-        metrics.DEGRADED.labels(component, state["reason"]).inc()
+        metrics.DEGRADED.labels(component, state.get("reason", state["status"])).inc()

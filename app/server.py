@@ -22,8 +22,10 @@ from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
 from app.readiness import Readiness
 from app.redis_client import connect
+from app.response_cache import build_cache
 from app.settings import Settings, load_settings
 from app.upstream import UpstreamClient
+from loaders.entity_cache import build_entity_cache
 from schema import build_schema
 
 log = logging.getLogger("bff.server")
@@ -40,16 +42,20 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # One Redis pool per process, shared by the document store, the rate limiter
-        # and the readiness check.
+        # One Redis pool per process, shared by the document store, the rate limiter,
+        # the caches and the readiness check.
         redis = connect(settings.redis_url) if settings.redis_url else None
         upstream = UpstreamClient(settings)
-        holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream, redis)
+        cache = build_cache(settings, schema, redis)
+        holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream, redis, cache,
+                                             build_entity_cache(settings, redis))
         holder["readiness"] = Readiness(redis)
         _freeze_startup_objects()
         try:
             yield
         finally:
+            if cache is not None:
+                await cache.aclose()
             await upstream.aclose()
             if redis is not None:
                 await redis.aclose()

@@ -101,7 +101,17 @@ class Settings(BaseModel):
     persisted_query_manifests: tuple[str, ...] = ()
     persisted_query_ttl_s: int = Field(default=86_400, ge=1, le=31_536_000)
     cache_private: bool = False
+    response_cache: Literal["on", "off"] | None = None
+    """None: `on` when `BFF_REDIS_URL` is set (RUNNING.md)."""
     response_cache_max_ttl_s: int = Field(default=300, ge=0, le=86_400)
+    response_cache_stale_s: int = Field(default=30, ge=0, le=86_400)
+    """How long past its max-age a public entry may still be served (`X-Cache: STALE`) while
+    one request revalidates it; 0: entries expire at their max-age."""
+    response_cache_near_bytes: int = Field(default=16 * 1024 * 1024, ge=0, le=4 * 1024**3)
+    """The in-process near-cache of public entries (Redis keeps it coherent); 0: off."""
+    entity_cache_ttl_s: dict[str, int] = Field(default_factory=dict)
+    """Per service (`BFF_ENTITY_CACHE_<NAME>_TTL_S`); services not given get their default."""
+    entity_cache_stale_s: int = Field(default=600, ge=0, le=86_400)
     max_cost: int = Field(default=1000, ge=1, le=10_000_000)
     max_depth: int = Field(default=15, ge=1, le=1000)
     max_aliases: int = Field(default=30, ge=0, le=100_000)
@@ -218,6 +228,7 @@ class Settings(BaseModel):
             )
         for name in SERVICES:
             self.upstreams.setdefault(name, UpstreamSettings())
+        self.entity_cache_ttl_s = _entity_ttls(self.entity_cache_ttl_s)
         urls = [self.upstreams[name].url for name in SERVICES]
         if any(urls) and not all(urls):
             missing = [
@@ -239,6 +250,12 @@ class Settings(BaseModel):
         return not any(u.url for u in self.upstreams.values())
 
     @property
+    def response_cache_enabled(self) -> bool:
+        if self.response_cache is None:
+            return self.redis_url is not None
+        return self.response_cache == "on"
+
+    @property
     def introspection_enabled(self) -> bool:
         return self.introspection if self.introspection is not None else not self.is_production
 
@@ -251,13 +268,39 @@ class Settings(BaseModel):
         return self.log_format or ("json" if self.is_production else "console")
 
 
+ENTITY_CACHE_TTLS: dict[str, tuple[int, int]] = {
+    "catalog": (60, 86_400),
+    "reviews": (60, 86_400),
+    "promotions": (30, 3_600),
+    "pricing": (0, 10),
+    "inventory": (0, 10),
+}
+"""The services whose answers the entity cache may keep: (default TTL, largest TTL) in seconds.
+Prices and stock only for seconds; carts, users, orders, recommendations and delivery
+estimates never (per user, or not worth it)."""
+
+
+def _entity_ttls(given: dict[str, int]) -> dict[str, int]:
+    """Every cacheable service's TTL (defaults filled in); a TTL for any other service, or
+    beyond its largest, is a start-up error naming the variable."""
+    for service, ttl in given.items():
+        name = f"BFF_ENTITY_CACHE_{service.upper()}_TTL_S"
+        if service not in ENTITY_CACHE_TTLS:
+            if ttl != 0:
+                raise ValueError(f"{name}: {service} answers are never cached (use 0 or unset)")
+            continue
+        largest = ENTITY_CACHE_TTLS[service][1]
+        if not 0 <= ttl <= largest:
+            raise ValueError(f"{name}: must be between 0 and {largest} seconds")
+    return {service: given.get(service, default)
+            for service, (default, _) in ENTITY_CACHE_TTLS.items()}
+
+
 _UPSTREAM_FIELDS = ("url", "timeout_ms", "max_concurrency", "max_batch")
-_TOP_FIELDS = tuple(name for name in Settings.model_fields if name != "upstreams")
+_TOP_FIELDS = tuple(name for name in Settings.model_fields
+                    if name not in ("upstreams", "entity_cache_ttl_s"))
 # Named by RUNNING.md for capabilities this version does not have yet.
-_NOT_YET = re.compile(
-    r"^BFF_(RESPONSE_CACHE|OTLP_ENDPOINT"
-    r"|ENTITY_CACHE_STALE_S|ENTITY_CACHE_[A-Z]+_TTL_S)$"
-)
+_NOT_YET = re.compile(r"^BFF_OTLP_ENDPOINT$")
 
 
 def unused_variables(environ: Mapping[str, str] | None = None) -> list[str]:
@@ -267,6 +310,7 @@ def unused_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     known = {f"BFF_{name.upper()}" for name in _TOP_FIELDS}
     known |= {f"BFF_{name}_FILE" for name in SECRET_SETTINGS}
     known |= {f"BFF_UPSTREAM_{s.upper()}_{f.upper()}" for s in SERVICES for f in _UPSTREAM_FIELDS}
+    known |= {f"BFF_ENTITY_CACHE_{s.upper()}_TTL_S" for s in SERVICES}
     found = []
     for name in sorted(env):
         if not name.startswith("BFF_") or name in known:
@@ -295,6 +339,8 @@ def _read_secret(environ: Mapping[str, str], key: str) -> str | None:
 def _env_name(loc: tuple[Any, ...]) -> str:
     if len(loc) >= 3 and loc[0] == "upstreams":
         return f"BFF_UPSTREAM_{str(loc[1]).upper()}_{str(loc[2]).upper()}"
+    if len(loc) >= 2 and loc[0] == "entity_cache_ttl_s":
+        return f"BFF_ENTITY_CACHE_{str(loc[1]).upper()}_TTL_S"
     if loc:
         return f"BFF_{str(loc[0]).upper()}"
     return "BFF_*"
@@ -320,6 +366,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     for service, fields in overrides.pop("upstreams", {}).items():
         upstreams.setdefault(service, {}).update(fields)
     raw["upstreams"] = upstreams
+    raw["entity_cache_ttl_s"] = {
+        service: env[f"BFF_ENTITY_CACHE_{service.upper()}_TTL_S"] for service in SERVICES
+        if f"BFF_ENTITY_CACHE_{service.upper()}_TTL_S" in env
+    } | overrides.pop("entity_cache_ttl_s", {})
     raw.update(overrides)
     try:
         return Settings.model_validate(raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import cached_property, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.upstream import CallScope, UpstreamClient
 from loaders import (
@@ -19,15 +19,22 @@ from loaders import (
     shipping,
     users,
 )
-from loaders.batching import BatchLoader, batched, fanned_out
+from loaders.batching import BatchLoader, Fetch, batched, fanned_out
+
+if TYPE_CHECKING:
+    from loaders.entity_cache import EntityCache
 
 
 class Loaders:
     """The request's loaders; a loader is created only when a resolver first needs it."""
 
-    def __init__(self, client: UpstreamClient, scope: CallScope) -> None:
+    def __init__(self, client: UpstreamClient, scope: CallScope,
+                 entities: EntityCache | None = None) -> None:
         self.client = client
         self.scope = scope
+        self.entities = entities
+        self.fallbacks: set[str] = set()
+        """Components whose failure a stale entity-cache entry covered in this request."""
 
     def release(self) -> None:
         """Drop every loader and what it remembered once the request is answered.
@@ -39,13 +46,21 @@ class Loaders:
             if isinstance(value, BatchLoader):
                 del self.__dict__[name]
 
-    def _batch(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> BatchLoader:
-        return BatchLoader(component, batched(partial(fetch, self.client, self.scope)),
-                           self.client.max_batch(component))
+    def _batch(self, component: str, fetch: Callable[..., Awaitable[Any]],
+               cached_as: str | None = None) -> BatchLoader:
+        return self._loader(component, batched(partial(fetch, self.client, self.scope)),
+                            cached_as)
 
-    def _each(self, component: str, fetch: Callable[..., Awaitable[Any]]) -> BatchLoader:
-        return BatchLoader(component, fanned_out(partial(fetch, self.client, self.scope)),
-                           self.client.max_batch(component))
+    def _each(self, component: str, fetch: Callable[..., Awaitable[Any]],
+              cached_as: str | None = None) -> BatchLoader:
+        return self._loader(component, fanned_out(partial(fetch, self.client, self.scope)),
+                            cached_as)
+
+    def _loader(self, component: str, fetch: Fetch, cached_as: str | None) -> BatchLoader:
+        """`cached_as`: the loader's name, when the entity cache may stand in front of it."""
+        if cached_as is not None and self.entities is not None:
+            fetch = self.entities.wrap(cached_as, fetch, self.fallbacks)
+        return BatchLoader(component, fetch, self.client.max_batch(component))
 
     @cached_property
     def users(self) -> BatchLoader:
@@ -55,22 +70,22 @@ class Loaders:
     @cached_property
     def products(self) -> BatchLoader:
         """product id → records.Product | None"""
-        return self._batch(catalog.COMPONENT, catalog.fetch_products)
+        return self._batch(catalog.COMPONENT, catalog.fetch_products, "products")
 
     @cached_property
     def prices(self) -> BatchLoader:
         """product id → records.Price | None"""
-        return self._batch(pricing.COMPONENT, pricing.fetch_prices)
+        return self._batch(pricing.COMPONENT, pricing.fetch_prices, "prices")
 
     @cached_property
     def stock(self) -> BatchLoader:
         """product id → records.Stock | None"""
-        return self._batch(inventory.COMPONENT, inventory.fetch_stock)
+        return self._batch(inventory.COMPONENT, inventory.fetch_stock, "stock")
 
     @cached_property
     def review_summaries(self) -> BatchLoader:
         """product id → records.ReviewSummary | None"""
-        return self._batch(reviews.COMPONENT, reviews.fetch_summaries)
+        return self._batch(reviews.COMPONENT, reviews.fetch_summaries, "review_summaries")
 
     @cached_property
     def review_pages(self) -> BatchLoader:
@@ -105,7 +120,7 @@ class Loaders:
     @cached_property
     def promotions(self) -> BatchLoader:
         """segment ("" for none: loaders cannot take None as a key) → list of records.Promotion"""
-        return self._each(promotions.COMPONENT, promotions.fetch_promotions)
+        return self._each(promotions.COMPONENT, promotions.fetch_promotions, "promotions")
 
     @cached_property
     def search_pages(self) -> BatchLoader:

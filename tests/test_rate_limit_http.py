@@ -90,6 +90,7 @@ def test_two_replicas_share_one_bucket_in_redis() -> None:
     env: dict[str, Any] = clean_env(
         BFF_REDIS_URL="redis://127.0.0.1:6379/0", BFF_REDIS_KEY_PREFIX=prefix,
         BFF_RATE_LIMIT_MAX_COST=str(capacity), BFF_RATE_LIMIT_RESTORE_RATE=str(rate),
+        BFF_RESPONSE_CACHE="off",  # every query executed and spent (hits spend nothing)
     )
     with running([BFF, "serve", "--port", str(ports[0])], env) as one, \
             running([BFF, "serve", "--port", str(ports[1])], env) as two:

@@ -73,11 +73,11 @@ def test_unused_variables_are_named_with_the_reason() -> None:
                "BFF_RETRIES": "off", "BFF_RETRY_BUDGET": "0.2",
                "BFF_UPSTREAM_MIN_BUDGET_MS": "30",
                "BFF_RESPONSE_CACHE": "on", "BFF_ENTITY_CACHE_CATALOG_TTL_S": "5",
+               "BFF_ENTITY_CACHE_SHIPPING_TTL_S": "0", "BFF_ENTITY_CACHE_FOO_TTL_S": "5",
                "BFF_MAX_COSTS": "5", "PATH": "/bin"}
     assert unused_variables(environ) == [
-        "BFF_ENTITY_CACHE_CATALOG_TTL_S is not supported by this version yet; ignored",
+        "BFF_ENTITY_CACHE_FOO_TTL_S is not a setting of this server; ignored (a typo?)",
         "BFF_MAX_COSTS is not a setting of this server; ignored (a typo?)",
-        "BFF_RESPONSE_CACHE is not supported by this version yet; ignored",
     ]
 
 

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import orjson
@@ -23,13 +24,15 @@ from graphql import GraphQLSchema, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app import cache_policy, edge, errors, incremental, metrics
-from app.admission import Admission, Operation
+from app import cache_policy, edge, errors, incremental, metrics, response_cache
+from app.admission import Admission, Operation, Prepared
 from app.auth import SESSION_COOKIE, Authenticator
+from app.cache_policy import Freshness
 from app.context import RequestContext
 from app.deadline import Deadline, budget_from_header, upstream_budget
 from app.execution import run
 from app.graphql_http import decode, negotiate
+from app.graphql_http.fast_hit import FastHits, shared_response
 from app.graphql_http.graphiql import graphiql_page
 from app.graphql_http.multipart import MultipartResponse
 from app.limits import query_limits
@@ -41,10 +44,12 @@ from app.ratelimit import (
     RedisBuckets,
     client_identity,
 )
+from app.response_cache import Key, ResponseCache
 from app.settings import Settings
 from app.tracecontext import TraceContext
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
+from loaders.entity_cache import EntityCache
 from persisted_queries.factory import build_resolver
 from persisted_queries.resolver import Resolved
 from planner import account
@@ -60,6 +65,8 @@ _REJECTIONS = frozenset({
     errors.SERVICE_UNAVAILABLE, errors.PAYLOAD_TOO_LARGE,
 })
 
+_NOT_CACHEABLE = Freshness(0, False)
+
 
 class GraphQLEndpoint:
     """Holds what lives for the process (schema, document cache, upstream client)."""
@@ -70,6 +77,8 @@ class GraphQLEndpoint:
         schema: GraphQLSchema,
         upstream: UpstreamClient,
         redis: Any | None = None,
+        cache: ResponseCache | None = None,
+        entities: EntityCache | None = None,
     ) -> None:
         self.settings = settings
         self.schema = schema
@@ -83,10 +92,22 @@ class GraphQLEndpoint:
         self.auth = Authenticator(settings)
         self.documents = build_resolver(settings, self.admission, redis)
         self.rate_limiter = _rate_limiter(settings, redis)
+        self.cache = cache
+        self.entities = entities
+        self.fast_hits = FastHits(cache) if cache is not None and cache.local is not None \
+            else None
         self.in_flight = 0
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
+        if self.fast_hits is not None and request.method == "GET":
+            served = self.fast_hits.serve(request.scope)
+            if served is not None:
+                response, status, alias, request_id = served
+                self._finish(Answer(response, status, "ok", ()),
+                             Known(request_id, None, alias.document_hash, alias.label, None,
+                                   response_cache.HIT), started)
+                return response
         known = Known(edge.request_id(request.headers.get("x-request-id")))
         accept = request.headers.get("accept")
         if (
@@ -123,8 +144,17 @@ class GraphQLEndpoint:
     async def _handle(
         self, request: Request, accept: str | None, known: Known, started: float
     ) -> tuple[Known, Answer]:
-        """The stages, each handing the next an immutable value; a refusal ends them."""
+        """The stages, each handing the next an immutable value; a refusal ends them.
+
+        With the response cache on, a query's answer is looked up once its operation is
+        chosen and its variables coerced (its key), before its cost is checked and spent:
+        a hit is answered from the stored bytes; a complete, cacheable answer executed
+        here is stored before it is sent. An operation with `@defer` is never cached,
+        even when answered whole.
+        """
         media_type = negotiate.JSON
+        cache, key, lookup = self.cache, None, None
+        if_none_match = request.headers.get("if-none-match")
         try:
             media_type = negotiate.response_media_type(accept)
             deadline = Deadline(upstream_budget(budget_from_header(
@@ -139,18 +169,48 @@ class GraphQLEndpoint:
             known = replace(known, user_id=user_id)
             resolved = await self.documents.resolve(graphql_request)
             known = replace(known, document_hash=resolved.document.hash)
-            operation = self._admit(request.method, graphql_request, resolved)
-            known = replace(known, label=self.documents.label(resolved, operation.name))
+            prepared = self._prepare(request.method, graphql_request, resolved)
+            known = replace(known, label=self.documents.label(resolved, prepared.name))
+            deferred = prepared.plan.deferred
+            http_cacheable = request.method == "GET" and resolved.persisted and not deferred
+            if cache is not None and not deferred:
+                key = cache.key(resolved.document.hash, prepared.name,
+                                prepared.variables.coerced, prepared.plan, user_id)
+            if cache is not None and key is not None:
+                lookup = await cache.lookup(key, deadline)
+                found = lookup.entry
+                if http_cacheable and lookup.state != response_cache.MISS:
+                    self._learn(request, cache, key, known)
+                if found is not None:
+                    if lookup.state == response_cache.STALE:
+                        cache.revalidate(key, partial(self._refill, prepared, graphql_request))
+                    known = replace(known, cache=lookup.state)
+                    return known, self._shared(
+                        found.body, found.etag, found.freshness, media_type, known,
+                        http_cacheable, if_none_match, lookup.state, found.age(time.time()))
+            operation = self.admission.admit(prepared)
             spent = await self._spend(request, operation, user_id)
             trace = TraceContext.from_header(request.headers.get("traceparent"))
             known = replace(known, trace_id=trace.trace_id)
             scope = CallScope(known.request_id, deadline, trace, user_id)
-            in_parts = operation.plan.deferred and negotiate.accepts_multipart(accept)
+            in_parts = deferred and negotiate.accepts_multipart(accept)
             executed = await self._execute(operation, graphql_request, scope, in_parts=in_parts)
             if isinstance(executed, incremental.Deferred):
                 return known, self._in_parts(executed, operation, spent, scope, known, started)
             outcome = executed
+            if cache is not None and user_id is not None \
+                    and operation.kind is OperationType.MUTATION:
+                await cache.invalidate_user(user_id)  # the user's data may have changed
             cost = await self._account(operation, outcome, spent)
+            freshness = self._freshness(outcome, operation, user_id is not None) \
+                if http_cacheable or key is not None else _NOT_CACHEABLE
+            shared = self._shareable(outcome, cost, freshness)
+            if cache is not None and key is not None and lookup is not None \
+                    and shared is not None and (key.private or not freshness.private):
+                await cache.store(key, lookup, cache.entry(*shared))
+                known = replace(known, cache=response_cache.MISS)
+                if http_cacheable:
+                    self._learn(request, cache, key, known)
         except errors.RequestError as refusal:
             return known, self._refusal(refusal, media_type, known)
         except Exception:
@@ -159,16 +219,30 @@ class GraphQLEndpoint:
                           extra={"request_id": known.request_id})
             bug = errors.RequestError(errors.INTERNAL_SERVER_ERROR, "Internal server error.", 500)
             return known, self._refusal(bug, media_type, known)
-        # A deferred operation is never cached, even when answered whole.
-        cacheable = request.method == "GET" and resolved.persisted and not operation.plan.deferred
-        return known, self._respond(
-            outcome, cost, scope, media_type, known,
-            operation if cacheable else None, request.headers.get("if-none-match"),
-        )
+        finally:
+            if cache is not None and key is not None and lookup is not None:
+                cache.release(key, lookup)
+        if shared is not None and (http_cacheable or known.cache is not None):
+            return known, self._shared(*shared, media_type, known, http_cacheable,
+                                       if_none_match, known.cache, None)
+        answer = self._respond(outcome, cost, scope, media_type, known)
+        if http_cacheable:
+            answer.response.headers.update(
+                {"cache-control": freshness.header(), "vary": cache_policy.VARY})
+        return known, answer
 
-    def _admit(
+    @staticmethod
+    def _learn(request: Request, cache: ResponseCache, key: Key, known: Known) -> None:
+        """An anonymous persisted GET with a public answer: its query string may name that
+        answer from now on (`FastHits`)."""
+        headers = request.headers
+        if key.user is None and "authorization" not in headers and "cookie" not in headers:
+            assert known.document_hash is not None
+            cache.learn(request.scope["query_string"], key, known.label, known.document_hash)
+
+    def _prepare(
         self, method: str, graphql_request: decode.GraphQLRequest, resolved: Resolved
-    ) -> Operation:
+    ) -> Prepared:
         document = resolved.document
         if method == "GET" and self.admission.select(
             document, graphql_request.operation_name
@@ -177,7 +251,7 @@ class GraphQLEndpoint:
                 errors.BAD_REQUEST, "Mutations must be sent with POST.", 405,
                 headers={"allow": "POST"},
             )
-        return self.admission.operation(
+        return self.admission.prepare(
             document, graphql_request.operation_name, graphql_request.variables
         )
 
@@ -262,9 +336,9 @@ class GraphQLEndpoint:
 
     async def _execute(
         self, operation: Operation, graphql_request: decode.GraphQLRequest, scope: CallScope,
-        *, in_parts: bool,
+        *, in_parts: bool = False,
     ) -> Outcome | incremental.Deferred:
-        ctx = RequestContext(self.settings, scope, Loaders(self.upstream, scope))
+        ctx = RequestContext(self.settings, scope, Loaders(self.upstream, scope, self.entities))
         if in_parts:
             return await incremental.start(self.schema, operation, graphql_request.variables,
                                            ctx)
@@ -295,19 +369,16 @@ class GraphQLEndpoint:
 
     def _respond(
         self, outcome: Outcome, cost: dict[str, Any], scope: CallScope, media_type: str,
-        known: Known, cacheable: Operation | None, if_none_match: str | None,
+        known: Known,
     ) -> Answer:
+        """The answer made for this request alone (errors, degradation, development trace)."""
         body: dict[str, Any] = {}
         if outcome.errors:
             body["errors"] = outcome.errors
         body["data"] = outcome.data
         body["extensions"] = self._extensions(outcome, cost, scope)
-        label = _label(outcome)
-        degraded = tuple(outcome.degraded)
-        if cacheable is not None:
-            return self._cacheable(body, outcome, cacheable, media_type, known, label, degraded,
-                                   if_none_match)
-        return self._json(body, 200, media_type, known, label, degraded)
+        return self._json(body, 200, media_type, known, _label(outcome),
+                          tuple(outcome.degraded))
 
     def _in_parts(
         self, run: incremental.Deferred, operation: Operation, spent: Spent, scope: CallScope,
@@ -366,36 +437,49 @@ class GraphQLEndpoint:
         )
         return Answer(response, 200, "ok", (), streamed=True)
 
-    def _cacheable(
-        self, body: dict[str, Any], outcome: Outcome, operation: Operation, media_type: str,
-        known: Known, label: str, degraded: tuple[str, ...], if_none_match: str | None,
-    ) -> Answer:
-        """A persisted GET: Cache-Control from the cache hints, a strong ETag, 304 on a match."""
-        freshness = cache_policy.Freshness(0, False)
-        if not outcome.errors and not outcome.degraded and outcome.data is not None:
-            freshness = account.freshness(
-                operation.plan, outcome.data, signed_in=known.user_id is not None,
-                private_max_age=cache_policy.private_max_age(self.settings.cache_private),
-                max_ttl_s=self.settings.response_cache_max_ttl_s,
-            )
-        headers = {"cache-control": freshness.header(), "vary": cache_policy.VARY}
+    def _freshness(self, outcome: Outcome, operation: Operation, signed_in: bool) -> Freshness:
+        """How long the answer may be cached, and by whom (never with errors or degraded)."""
+        if outcome.errors or outcome.degraded or outcome.data is None:
+            return _NOT_CACHEABLE
+        return account.freshness(
+            operation.plan, outcome.data, signed_in=signed_in,
+            private_max_age=cache_policy.private_max_age(self.settings.cache_private),
+            max_ttl_s=self.settings.response_cache_max_ttl_s,
+        )
+
+    @staticmethod
+    def _shareable(outcome: Outcome, cost: dict[str, Any], freshness: Freshness
+                   ) -> tuple[bytes, str, Freshness] | None:
+        """A cacheable answer's bytes and ETag. They are served again (by the response cache,
+        browsers, CDNs), so nothing of this request's is in them: no development trace, no
+        client's rate-limit bucket (HTTP.md)."""
         if not freshness.cacheable:
-            answer = self._json(body, 200, media_type, known, label, degraded)
-            answer.response.headers.update(headers)
-            return answer
-        # Cacheable bytes are shared by every client they are served to: no per-request trace,
-        # and public ones no client's rate-limit bucket (HTTP.md).
-        extensions = body["extensions"]
-        extensions.pop("trace", None)
-        if not freshness.private:
-            extensions["cost"].pop("throttleStatus", None)
-        content = orjson.dumps(body)
-        headers["etag"] = cache_policy.etag(content)
-        headers["x-request-id"] = known.request_id
-        if cache_policy.matches(if_none_match, headers["etag"]):
-            return Answer(Response(status_code=304, headers=headers), 304, label, degraded)
-        return Answer(Response(content, status_code=200, media_type=media_type, headers=headers),
-                      200, label, degraded)
+            return None
+        shared_cost = {name: value for name, value in cost.items() if name != "throttleStatus"}
+        content = orjson.dumps({"data": outcome.data, "extensions": {"cost": shared_cost}})
+        return content, cache_policy.etag(content), freshness
+
+    def _shared(
+        self, content: bytes, etag: str, freshness: Freshness, media_type: str, known: Known,
+        http_cacheable: bool, if_none_match: str | None, x_cache: str | None, age: int | None,
+    ) -> Answer:
+        response, status = shared_response(
+            content, etag, freshness, media_type, known.request_id,
+            http_cacheable=http_cacheable, if_none_match=if_none_match, x_cache=x_cache,
+            age=age)
+        return Answer(response, status, "ok", ())
+
+    async def _refill(self, prepared: Prepared, graphql_request: decode.GraphQLRequest
+                      ) -> tuple[bytes, str, Freshness] | None:
+        """A stale public entry's revalidation: the operation executed again, anonymously
+        (a public answer is everyone's), under a budget of its own."""
+        operation = self.admission.admit(prepared)
+        scope = CallScope(edge.request_id(None), Deadline(upstream_budget(
+            self.settings.default_timeout_ms)), TraceContext.from_header(None), None)
+        outcome = await self._execute(operation, graphql_request, scope)
+        assert isinstance(outcome, Outcome)  # never in parts
+        cost = self._cost(operation.cost, outcome.actual_cost, None)
+        return self._shareable(outcome, cost, self._freshness(outcome, operation, False))
 
     def _refusal(
         self, refusal: errors.RequestError, media_type: str, known: Known
@@ -439,6 +523,7 @@ class GraphQLEndpoint:
                 "status": answer.status,
                 "duration_ms": round(duration * 1000, 2),
                 "degraded": list(answer.degraded),
+                "cache": known.cache,
                 "user": _user_hash(known.user_id),
             },
         )
@@ -453,6 +538,7 @@ class Known:
     document_hash: str | None = None
     label: str | None = None  # the persisted operation's name (metrics, logs)
     trace_id: str | None = None
+    cache: str | None = None  # X-Cache: HIT, MISS or STALE; None when not cacheable
 
 
 @dataclass(frozen=True, slots=True)

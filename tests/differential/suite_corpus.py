@@ -30,7 +30,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('HomeScreen'),
         None,
-        ('tests/test_cost.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
+        ('tests/test_cache_redis_down.py', 'tests/test_cost.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_response_cache.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('HomeScreen'),
@@ -45,12 +45,12 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('CartView'),
         None,
-        ('tests/test_cost.py', 'tests/test_operations.py'),
+        ('tests/test_cost.py', 'tests/test_operations.py', 'tests/test_response_cache.py'),
     ),
     Entry(
         contract('SearchResults'),
         None,
-        ('tests/test_cost.py', 'tests/test_operations.py', 'tests/test_persisted_queries.py'),
+        ('tests/test_cost.py', 'tests/test_operations.py', 'tests/test_persisted_queries.py', 'tests/test_response_cache.py'),
     ),
     Entry(
         contract('SearchResults'),
@@ -74,8 +74,18 @@ SUITE: tuple[Entry, ...] = (
     ),
     Entry(
         contract('SearchResults'),
+        {'query': 'desk', 'first': 3},
+        ('tests/test_cache_redis_down.py',),
+    ),
+    Entry(
+        contract('SearchResults'),
+        {'query': 'lamp', 'first': 3},
+        ('tests/test_response_cache.py',),
+    ),
+    Entry(
+        contract('SearchResults'),
         {'query': 'lamp', 'first': 5},
-        ('tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
+        ('tests/test_cache_redis_down.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('SearchResults'),
@@ -155,7 +165,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('AddToCart'),
         None,
-        ('tests/test_http_protocol.py', 'tests/test_operations.py', 'tests/test_upstream_cookies.py'),
+        ('tests/test_cache_redis_down.py', 'tests/test_http_protocol.py', 'tests/test_operations.py', 'tests/test_response_cache.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('AddToCart'),
@@ -541,6 +551,11 @@ SUITE: tuple[Entry, ...] = (
         'query Q($skip: Boolean!) { home { promotions { id } } search(query: "x", first: 99) @skip(if: $skip) { totalCount } }',
         {'skip': True},
         ('tests/test_http_protocol.py',),
+    ),
+    Entry(
+        'query Qx0 { product(id: "x0") { id title price { amount } } }',
+        None,
+        ('tests/test_response_cache.py',),
     ),
     Entry(
         'query Registered { home { __typename } }',
