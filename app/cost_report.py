@@ -173,7 +173,12 @@ def _placeholder(type_: GraphQLInputType) -> Any:
 def run(settings: Settings, query: str | None, file: str | None, variables: str | None,
         operation_name: str | None) -> int:
     if file:
-        query = Path(file).read_text(encoding="utf-8")
+        try:
+            query = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"bff cost: cannot read --file {file}: {reason}", file=sys.stderr)
+            return 2
     if not query:
         print("bff cost: give a QUERY or --file FILE", file=sys.stderr)
         return 2
@@ -181,6 +186,10 @@ def run(settings: Settings, query: str | None, file: str | None, variables: str 
         parsed = orjson.loads(variables) if variables else None
     except orjson.JSONDecodeError:
         print("bff cost: --variables is not valid JSON", file=sys.stderr)
+        return 2
+    if parsed is not None and not isinstance(parsed, dict):
+        print("bff cost: --variables must be a JSON object, e.g. '{\"first\": 20}'",
+              file=sys.stderr)
         return 2
     try:
         text, over = report(settings, query, parsed, operation_name)

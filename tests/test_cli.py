@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import jwt
+import pytest
 
 from demo.server import DemoServer
 from tests.servers import Demo, start_bff
@@ -145,6 +146,23 @@ def test_cost_fails_for_expensive_or_invalid_queries() -> None:
                              timeout=60)
     assert invalid.returncode == 1
     assert b"GRAPHQL_VALIDATION_FAILED" in invalid.stderr
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--file", "/nonexistent/query.graphql"], b"cannot read --file /nonexistent/query.graphql"),
+    (["--file", "/tmp"], b"cannot read --file /tmp: Is a directory"),
+    (['{ product(id: "p1") { title } }', "--variables", "[1]"],
+     b"--variables must be a JSON object"),
+    (['{ product(id: "p1") { title } }', "--variables", "{nope"],
+     b"--variables is not valid JSON"),
+])
+def test_cost_mistakes_get_one_line_not_a_traceback(argv: list[str], said: bytes) -> None:
+    result = subprocess.run([BFF, "cost", *argv], env=clean_env(), capture_output=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert said in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_token_is_accepted_by_the_server(demo_server: DemoServer, demo: Demo) -> None:
