@@ -186,16 +186,16 @@ class Settings(BaseModel):
     @field_validator("persisted_query_manifests", mode="before")
     @classmethod
     def _manifest_paths(cls, value: Any) -> Any:
-        """Comma-separated paths, each a readable Apollo persisted-query manifest."""
+        """Comma-separated paths, each a readable Apollo persisted-query manifest whose ids
+        name no other document than the shipped manifests' (and each other's) do."""
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
-        from persisted_queries.manifest import ManifestError, read_manifest
+        from persisted_queries.manifest import ManifestError, load_index
 
-        for path in value or ():
-            try:
-                read_manifest(path)
-            except ManifestError as exc:
-                raise ValueError(str(exc)) from None
+        try:
+            load_index(value or ())
+        except ManifestError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @model_validator(mode="after")

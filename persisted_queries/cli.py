@@ -105,18 +105,32 @@ def _build(settings: Settings, directory: Path, output: Path | None, *, apollo: 
 
 def _check(settings: Settings, paths: list[Path]) -> int:
     admission = _admission(settings)
-    problems: list[builder.Problem] = []
+    problems: list[str] = []
     count = 0
     for path in paths:
         operations = read_manifest(path)
         count += len(operations)
-        problems += builder.check(operations, admission)
+        problems += [str(problem) for problem in builder.check(operations, admission)]
+    conflict = _conflict(paths)
+    if conflict is not None:
+        problems.append(conflict)
     if problems:
-        _report(problems)
+        for problem in problems:
+            print(f"bff pq: {problem}", file=sys.stderr)
         print(f"bff pq: {len(problems)} problem(s) in {count} operations", file=sys.stderr)
         return 1
     print(f"bff pq: {count} operations valid", file=sys.stderr)
     return 0
+
+
+def _conflict(paths: list[Path]) -> str | None:
+    """An id these manifests give another body than the shipped ones (or each other) do:
+    the server would refuse to start with them in BFF_PERSISTED_QUERY_MANIFESTS."""
+    try:
+        load_index(paths)
+    except ManifestError as exc:
+        return str(exc)
+    return None
 
 
 def _store(settings: Settings) -> Any:

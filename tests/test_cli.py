@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -88,6 +89,35 @@ def test_serve_refuses_bad_settings_naming_the_variable() -> None:
     assert result.returncode == 2
     assert b"BFF_PORT" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+def _conflicting_manifest(tmp_path: Path) -> Path:
+    """A manifest that gives a shipped operation's id to another document."""
+    from persisted_queries.manifest import SHIPPED_DIR, read_manifest
+
+    shipped = read_manifest(SHIPPED_DIR / "contract.json")[0]
+    path = tmp_path / "conflict.json"
+    path.write_text(json.dumps({
+        "format": "apollo-persisted-query-manifest", "version": 1,
+        "operations": [{"id": shipped.id, "name": "Other", "type": "query",
+                        "body": "query Other { __typename }"}],
+    }))
+    return path
+
+
+def test_serve_refuses_a_manifest_reusing_a_shipped_id(tmp_path: Path) -> None:
+    path = _conflicting_manifest(tmp_path)
+    result = subprocess.run(
+        [BFF, "serve", "--port", str(free_port())],
+        env=clean_env(BFF_PERSISTED_QUERY_MANIFESTS=str(path)), capture_output=True, timeout=30)
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert b"BFF_PERSISTED_QUERY_MANIFESTS" in result.stderr
+    assert b"names two different documents" in result.stderr
+    check = subprocess.run([BFF, "pq", "check", str(path)], env=clean_env(),
+                           capture_output=True, timeout=60)
+    assert check.returncode == 1
+    assert b"names two different documents" in check.stderr
 
 
 def test_demo_upstreams_alone_and_a_bff_pointed_at_them() -> None:
