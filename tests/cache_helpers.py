@@ -17,10 +17,10 @@ import httpx
 import redis
 
 from demo.server import DemoServer
+from tests.conftest import SHARED_REDIS
 from tests.servers import BffServer, Demo, start_bff
 from tests.test_cli import BFF, clean_env, free_port, wait_ready
 
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
 GET_HEADERS = {"Apollo-Require-Preflight": "true"}
 NO_ENTITY_CACHE = {"catalog": 0, "reviews": 0, "promotions": 0}
 """Upstream call counts then show every execution."""

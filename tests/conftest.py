@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 
@@ -13,6 +14,28 @@ from demo.server import DemoServer
 from tests.contract_check import CONTRACT
 from tests.servers import BffServer, Client, Demo, start_bff
 from tests.upstream_truth import Truth
+
+REDIS = ("127.0.0.1", 6379)
+"""The Redis the tests talk to (tests that stop Redis start their own on a free port)."""
+SHARED_REDIS = f"redis://{REDIS[0]}:{REDIS[1]}/0"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Say once, before anything runs, that Redis is missing, rather than a traceback a test."""
+    try:
+        with socket.create_connection(REDIS, timeout=2) as connection:
+            connection.sendall(b"PING\r\n")
+            answered = connection.recv(64).startswith(b"+PONG")
+    except OSError:
+        answered = False
+    if not answered:
+        pytest.exit(
+            "The tests need Redis at 127.0.0.1:6379 and none answers there. Start one, e.g.\n"
+            "  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' "
+            "--appendonly no\n(Debian/Ubuntu: apt-get install redis-server), then run the "
+            "tests again.",
+            returncode=2,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -31,9 +31,9 @@ from app.redis_client import RedisUrlError, connect, parse_url
 from demo.server import DemoServer
 from persisted_queries.manifest import SHIPPED_DIR, ManifestOperation, read_manifest
 from persisted_queries.store import RedisDocumentStore, StoreUnavailable
+from tests.conftest import SHARED_REDIS
 from tests.servers import start_bff
 
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
 BFF = str(Path(sys.executable).with_name("bff"))
 APOLLO = {op.name: op for op in read_manifest(SHIPPED_DIR / "contract.apollo.json")}
 JSON = {"Content-Type": "application/json"}

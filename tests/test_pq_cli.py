@@ -17,10 +17,10 @@ from redis.asyncio import Redis
 
 from app.cli import main
 from persisted_queries.manifest import SHIPPED_DIR, read_manifest
+from tests.conftest import SHARED_REDIS
 from tests.contract_check import CONTRACT
 
 BFF = str(Path(sys.executable).with_name("bff"))
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
 TEASER = 'query ProductTeaser($id: ID!) {\n  product(id: $id) { id title colour }\n}\n'
 
 
