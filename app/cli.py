@@ -9,6 +9,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from importlib import metadata
 from typing import Any
 
 from app import dev_token, logs
@@ -19,6 +20,7 @@ log = logging.getLogger("bff.cli")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bff", description="Storefront GraphQL BFF")
+    parser.add_argument("--version", action="version", version=f"bff {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the BFF")
     serve.add_argument("--host", help="listen address (BFF_HOST, default 127.0.0.1)")
@@ -50,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     add_pq_parser(commands)
     add_schema_parser(commands)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("storefront-bff")
+    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown"
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -154,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.cost_report import run
 
         try:
-            settings = load_settings()
+            settings = load_settings(offline=True)
         except SettingsError as exc:
             print(f"bff: {exc}", file=sys.stderr)
             return 2

@@ -79,6 +79,15 @@ def report(settings: Settings, query: str, variables: dict[str, Any] | None,
     return "\n".join(lines), over
 
 
+def _hint(refusal: errors.RequestError) -> str:
+    """What to give the command, where the server's message names the request's field."""
+    if refusal.code == errors.BAD_REQUEST and "operation" in refusal.message:
+        return " (give it with --operation-name NAME)"
+    if refusal.code == errors.BAD_USER_INPUT and refusal.message.startswith("Variable"):
+        return " (give variables with --variables '{\"name\": value}')"
+    return ""
+
+
 def assume_missing(
     schema: GraphQLSchema, document: Document, node: OperationDefinitionNode,
     given: Mapping[str, Any],
@@ -197,7 +206,8 @@ def run(settings: Settings, query: str | None, file: str | None, variables: str 
         extra = refusal.extensions
         figures = f" (limit {extra['limit']}, measured {extra['measured']})" \
             if "limit" in extra else ""
-        print(f"bff cost: {refusal.code}: {refusal.message}{figures}", file=sys.stderr)
+        print(f"bff cost: {refusal.code}: {refusal.message}{figures}{_hint(refusal)}",
+              file=sys.stderr)
         return 1
     print(text)
     return 1 if over else 0

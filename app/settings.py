@@ -6,6 +6,7 @@ operator never has to guess which of forty settings is wrong.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
@@ -13,7 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 SERVICES: tuple[str, ...] = (
     "users",
@@ -199,7 +207,7 @@ class Settings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> Settings:
+    def _consistent(self, info: ValidationInfo) -> Settings:
         if self.default_timeout_ms > self.max_timeout_ms:
             raise ValueError(
                 "BFF_DEFAULT_TIMEOUT_MS must not exceed BFF_MAX_TIMEOUT_MS "
@@ -211,15 +219,18 @@ class Settings(BaseModel):
                 f"({self.upstream_min_budget_ms} >= {self.default_timeout_ms}): no upstream "
                 "call could ever start"
             )
-        if self.env == "production":
+        offline = bool(info.context and info.context.get("offline"))
+        if self.env == "production" and not offline:
+            missing = []
             if not self.service_token:
-                raise ValueError("BFF_SERVICE_TOKEN is required when BFF_ENV=production")
+                missing.append("BFF_SERVICE_TOKEN")
             if not (self.jwt_secret or self.jwt_public_key_file or self.jwt_jwks_file):
+                missing.append("BFF_JWT_SECRET (or BFF_JWT_PUBLIC_KEY_FILE / BFF_JWT_JWKS_FILE)")
+            if missing:
                 raise ValueError(
-                    "BFF_JWT_SECRET (or BFF_JWT_PUBLIC_KEY_FILE / BFF_JWT_JWKS_FILE) is required "
-                    "when BFF_ENV=production"
+                    "required when BFF_ENV=production, and not set: " + "; ".join(missing)
                 )
-        else:
+        elif self.env != "production":
             self.service_token = self.service_token or DEV_SERVICE_TOKEN
             self.jwt_secret = self.jwt_secret or DEV_SECRET
         if (self.rate_limit_max_cost is None) != (self.rate_limit_restore_rate is None):
@@ -303,6 +314,14 @@ _TOP_FIELDS = tuple(name for name in Settings.model_fields
 _NOT_YET = re.compile(r"^BFF_OTLP_ENDPOINT$")
 
 
+def _worded(error: Any) -> str:
+    """pydantic's message, with what a setting accepts where pydantic does not say it."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "bool_parsing":
+        return f"{message}: use true or false (also 1/0, yes/no, on/off); got {error['input']!r}"
+    return message
+
+
 def unused_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """`BFF_*` variables this server does not read, each with why: said at start-up, so a
     typo or a setting of a later version does not pass for configuration."""
@@ -318,7 +337,9 @@ def unused_variables(environ: Mapping[str, str] | None = None) -> list[str]:
         if _NOT_YET.match(name):
             found.append(f"{name} is not supported by this version yet; ignored")
         else:
-            found.append(f"{name} is not a setting of this server; ignored (a typo?)")
+            nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.88)
+            hint = f"did you mean {nearest[0]}?" if nearest else "a typo?"
+            found.append(f"{name} is not a setting of this server; ignored ({hint})")
     return found
 
 
@@ -346,8 +367,14 @@ def _env_name(loc: tuple[Any, ...]) -> str:
     return "BFF_*"
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Read and validate the environment; raise `SettingsError` naming each bad variable."""
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, offline: bool = False, **overrides: Any
+) -> Settings:
+    """Read and validate the environment; raise `SettingsError` naming each bad variable.
+
+    `offline`: for commands that serve nothing and call no service (`bff cost`, `bff pq
+    build|check`, `bff schema`): production's secrets are not required.
+    """
     env = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
     for name in _TOP_FIELDS:
@@ -372,11 +399,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     } | overrides.pop("entity_cache_ttl_s", {})
     raw.update(overrides)
     try:
-        return Settings.model_validate(raw)
+        return Settings.model_validate(raw, context={"offline": offline})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = _worded(error)
             if error["loc"]:
                 problems.append(f"{_env_name(tuple(error['loc']))}: {message}")
             else:

@@ -48,7 +48,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        settings = load_settings()
+        settings = load_settings(offline=True)  # no secret needed: nothing is served
     except SettingsError as exc:
         return _fail(str(exc), 2)
     try:

@@ -195,6 +195,40 @@ def test_cost_mistakes_get_one_line_not_a_traceback(argv: list[str], said: bytes
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+def test_cost_names_the_flag_to_use() -> None:
+    two = subprocess.run(
+        [BFF, "cost", "query A { home { promotions { id } } } query B { viewer { id } }"],
+        env=clean_env(), capture_output=True, timeout=60)
+    assert two.returncode == 1 and b"--operation-name NAME" in two.stderr
+    wrong = subprocess.run(
+        [BFF, "cost", 'query A($n: Int) { search(query: "x", first: $n) { totalCount } }',
+         "--variables", '{"n": "x"}'], env=clean_env(), capture_output=True, timeout=60)
+    assert wrong.returncode == 1 and b"--variables" in wrong.stderr
+
+
+def test_offline_commands_run_in_production_without_its_secrets() -> None:
+    from tests.contract_check import CONTRACT
+
+    production = clean_env(BFF_ENV="production")
+    for argv in (["cost", '{ product(id: "p1") { title } }'],
+                 ["pq", "check", "persisted_queries/manifests/contract.json"],
+                 ["schema", "check", str(CONTRACT / "schema.graphql")]):
+        result = subprocess.run([BFF, *argv], env=production, capture_output=True, timeout=60,
+                                cwd=Path(__file__).resolve().parents[1])
+        assert result.returncode == 0, (argv, result.stderr)
+        assert b"BFF_SERVICE_TOKEN" not in result.stderr
+    serve = subprocess.run([BFF, "serve", "--port", str(free_port())], env=production,
+                           capture_output=True, timeout=30)
+    assert serve.returncode == 2
+    assert b"BFF_SERVICE_TOKEN" in serve.stderr and b"BFF_JWT_SECRET" in serve.stderr
+
+
+def test_version() -> None:
+    result = subprocess.run([BFF, "--version"], env=clean_env(), capture_output=True, timeout=30)
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("bff ") and result.stdout.strip() != b"bff unknown"
+
+
 def test_token_is_accepted_by_the_server(demo_server: DemoServer, demo: Demo) -> None:
     secret = "cli-token-secret-at-least-32-bytes-long"
     settings = {"BFF_JWT_SECRET": secret, "BFF_JWT_ISSUER": "https://id.test",

@@ -221,9 +221,15 @@ def test_production_turns_off_graphiql_and_introspection(
                        jwt_secret="prod-secret")
     try:
         with httpx.Client(timeout=5) as http:
-            page = http.get(server.url, headers={"Accept": "text/html"})
-            assert page.status_code in (400, 406)  # no IDE: a coded refusal instead
-            assert "<html" not in page.text
+            browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            page = http.get(server.url, headers={"Accept": browser})
+            assert page.status_code == 406  # no IDE: a page saying so, and how to turn it on
+            assert page.headers["content-type"].startswith("text/html")
+            assert "GraphiQL" in page.text and "BFF_GRAPHIQL=true" in page.text
+            assert "graphiql.min.js" not in page.text
+            with_query = http.get(server.url, params={"query": "{ __typename }"},
+                                  headers={"Accept": browser})  # a GraphQL GET: coded
+            assert with_query.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
             introspection = http.post(server.url, json={"query": "{ __schema { types { name } } }"})
             assert introspection.json()["errors"][0]["extensions"]["code"] == \
                 "GRAPHQL_VALIDATION_FAILED"

@@ -77,7 +77,7 @@ def test_unused_variables_are_named_with_the_reason() -> None:
                "BFF_MAX_COSTS": "5", "PATH": "/bin"}
     assert unused_variables(environ) == [
         "BFF_ENTITY_CACHE_FOO_TTL_S is not a setting of this server; ignored (a typo?)",
-        "BFF_MAX_COSTS is not a setting of this server; ignored (a typo?)",
+        "BFF_MAX_COSTS is not a setting of this server; ignored (did you mean BFF_MAX_COST?)",
     ]
 
 
@@ -86,3 +86,30 @@ def test_every_upstream_url_points_at_the_service() -> None:
     assert not settings.embedded_upstreams
     assert settings.upstreams["reviews"].timeout_ms == 250
     assert settings.upstreams["catalog"].url == "http://127.0.0.1:9/catalog"
+
+
+def test_missing_production_secrets_are_named_together() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"BFF_ENV": "production"})
+    message = str(refused.value)
+    assert "BFF_SERVICE_TOKEN" in message and "BFF_JWT_SECRET" in message
+    assert message.count("\n") == 1, "one problem line naming both"
+
+
+def test_offline_commands_do_not_need_production_secrets() -> None:
+    settings = load_settings({"BFF_ENV": "production"}, offline=True)
+    assert settings.is_production and settings.service_token is None
+
+
+def test_a_boolean_setting_error_lists_the_accepted_values() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"BFF_GRAPHIQL": "maybe"})
+    assert "BFF_GRAPHIQL" in str(refused.value)
+    assert "true or false" in str(refused.value) and "'maybe'" in str(refused.value)
+
+
+def test_an_unknown_variable_gets_the_nearest_real_name() -> None:
+    found = unused_variables({"BFF_HEDGNG": "on", "BFF_ZZZ_QQQ": "1"})
+    assert "BFF_HEDGNG is not a setting of this server; ignored (did you mean BFF_HEDGING?)" \
+        in found
+    assert "BFF_ZZZ_QQQ is not a setting of this server; ignored (a typo?)" in found

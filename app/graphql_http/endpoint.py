@@ -33,7 +33,7 @@ from app.deadline import Deadline, budget_from_header, upstream_budget
 from app.execution import run
 from app.graphql_http import decode, negotiate
 from app.graphql_http.fast_hit import FastHits, shared_response
-from app.graphql_http.graphiql import graphiql_page
+from app.graphql_http.graphiql import GRAPHIQL_OFF, graphiql_page
 from app.graphql_http.multipart import MultipartResponse
 from app.limits import query_limits
 from app.outcome import Outcome
@@ -110,12 +110,12 @@ class GraphQLEndpoint:
                 return response
         known = Known(edge.request_id(request.headers.get("x-request-id")))
         accept = request.headers.get("accept")
-        if (
-            request.method == "GET"
-            and self.settings.graphiql_enabled
-            and negotiate.wants_html(accept)
-        ):
-            return HTMLResponse(graphiql_page(), headers={"x-request-id": known.request_id})
+        if request.method == "GET" and negotiate.wants_html(accept):
+            if self.settings.graphiql_enabled:
+                return HTMLResponse(graphiql_page(), headers={"x-request-id": known.request_id})
+            if not request.url.query:  # a browser opening /graphql, not a GraphQL GET
+                return HTMLResponse(GRAPHIQL_OFF, status_code=406, headers={
+                    "x-request-id": known.request_id, "cache-control": "no-store"})
         if self.in_flight >= self.settings.max_in_flight:
             busy = errors.RequestError(
                 errors.SERVICE_UNAVAILABLE, "The server is busy; retry shortly.", 503,

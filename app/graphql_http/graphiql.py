@@ -54,3 +54,19 @@ _DEFAULT_QUERY = """\
 @cache
 def graphiql_page() -> str:
     return _PAGE.format(prefix=STATIC_PREFIX, default_query=json.dumps(_DEFAULT_QUERY))
+
+
+GRAPHIQL_OFF = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Storefront BFF</title></head>
+<body>
+<h1>Storefront BFF</h1>
+<p>This is a GraphQL endpoint. GraphiQL, the in-browser IDE, is off on this server
+(it is off by default with <code>BFF_ENV=production</code>; <code>BFF_GRAPHIQL=true</code>
+turns it on).</p>
+<p>Send queries as <code>POST /graphql</code> with <code>Content-Type: application/json</code>
+and a body <code>{"query": "..."}</code>.</p>
+</body>
+</html>
+"""
+"""For a browser opening `/graphql` where GraphiQL is off: what this is, and how to get it."""
