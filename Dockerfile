@@ -1,5 +1,5 @@
-# One image for every environment; configuration only by BFF_* environment variables.
 # syntax=docker/dockerfile:1
+# One image for every environment; configuration only by BFF_* environment variables.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -10,6 +10,7 @@ COPY app ./app
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY loaders ./loaders
+COPY planner ./planner
 COPY persisted_queries ./persisted_queries
 COPY demo ./demo
 COPY bench ./bench
@@ -26,7 +27,9 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin bff
 COPY --from=build /opt/bff /opt/bff
 USER 10001
 EXPOSE 8000
+# Liveness only: /readyz (Redis reachable) is for the orchestrator's readiness probe, so a
+# Redis outage takes replicas out of rotation instead of getting healthy ones restarted.
 HEALTHCHECK --interval=10s --timeout=2s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('BFF_PORT', '8000')}/readyz\", timeout=1)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('BFF_PORT', '8000')}/healthz\", timeout=1)"]
 STOPSIGNAL SIGTERM
 CMD ["bff", "serve"]
