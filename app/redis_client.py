@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
@@ -128,6 +128,16 @@ def _common_kwargs(target: RedisTarget) -> dict[str, Any]:
         "socket_connect_timeout": SOCKET_TIMEOUT_S,
         "ssl": target.tls,
     }
+
+
+def redacted(url: str) -> str:
+    """The URL with its password replaced, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:" if parts.username else ":"
+    netloc = f"{user}***@{parts.netloc.rsplit('@', 1)[1]}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def connect(url: str) -> Any:

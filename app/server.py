@@ -21,7 +21,7 @@ from app.edge import Edge
 from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
 from app.readiness import Readiness
-from app.redis_client import connect
+from app.redis_client import connect, redacted
 from app.response_cache import build_cache
 from app.settings import Settings, load_settings
 from app.upstream import UpstreamClient
@@ -50,6 +50,13 @@ def create_app(settings: Settings) -> Starlette:
         holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream, redis, cache,
                                              build_entity_cache(settings, redis))
         holder["readiness"] = Readiness(redis)
+        if redis is not None and await holder["readiness"].problems():
+            log.warning(
+                "Redis at BFF_REDIS_URL=%s does not answer: serving without it until it "
+                "does (APQ registrations kept by no one, rate limits decided without their "
+                "buckets, the caches bypassed); /readyz answers 503 meanwhile",
+                redacted(settings.redis_url or ""),
+            )
         _freeze_startup_objects()
         try:
             yield

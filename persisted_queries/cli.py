@@ -14,6 +14,7 @@ from typing import Any
 
 from app.admission import Admission
 from app.limits import query_limits
+from app.redis_client import redacted
 from app.settings import Settings, SettingsError, load_settings
 from persisted_queries import build as builder
 from persisted_queries.manifest import (
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     except ManifestError as exc:
         return _fail(str(exc), 2)
     except StoreUnavailable as exc:
-        return _fail(f"Redis is unreachable ({exc})", 2)
+        return _fail(f"Redis at BFF_REDIS_URL={redacted(settings.redis_url or '')} is "
+                     f"unreachable ({exc})", 2)
     return 2
 
 
@@ -157,22 +159,34 @@ async def _push(settings: Settings, path: Path, *, force: bool) -> int:
 
 
 async def _list(settings: Settings, *, apq: bool) -> int:
+    """The manifests' documents (local files: no Redis needed), those pushed to Redis, and
+    with `--apq` the APQ registrations (only Redis has them for every server)."""
     documents: dict[str, ManifestOperation] = {
         op.id: op for op in load_index(settings.persisted_query_manifests)
     }
     registered: list[tuple[str, str]] = []
+    unreachable: StoreUnavailable | None = None
     if settings.redis_url:
         store = _store(settings)
         try:
             documents.update({op.id: op for op in await store.trusted()})
             if apq:
                 registered = await store.registered()
+        except StoreUnavailable as exc:
+            unreachable = exc
         finally:
             await store.aclose()
     for op in sorted(documents.values(), key=lambda op: (op.name, op.id)):
         print(f"{op.id} {op.name}")
     for sha256, text in registered:
         print(f"{sha256} {_operation_name(text)} (apq)")
+    if unreachable is not None:
+        return _fail(f"Redis at BFF_REDIS_URL={redacted(settings.redis_url or '')} is "
+                     f"unreachable ({unreachable}): only the manifests' documents are listed",
+                     2)
+    if apq and not settings.redis_url:
+        return _fail("--apq: without BFF_REDIS_URL each running server keeps its APQ "
+                     "registrations in its own memory, where they cannot be listed", 2)
     return 0
 
 

@@ -120,6 +120,24 @@ def test_serve_refuses_a_manifest_reusing_a_shipped_id(tmp_path: Path) -> None:
     assert b"names two different documents" in check.stderr
 
 
+def test_serve_with_redis_on_a_closed_port_says_so_and_serves() -> None:
+    port, closed = free_port(), free_port()
+    url = f"redis://user:hunter2@127.0.0.1:{closed}/0"
+    with running([BFF, "serve", "--port", str(port)], clean_env(BFF_REDIS_URL=url)) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/healthz", process)
+        assert httpx.get(f"{base}/readyz").status_code == 503
+        body = httpx.post(f"{base}/graphql",
+                          json={"query": '{ product(id: "p0001") { title } }'}).json()
+        assert body["data"]["product"]["title"]
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(20)
+        assert process.stderr is not None
+        said = process.stderr.read().decode()
+    assert f"BFF_REDIS_URL=redis://user:***@127.0.0.1:{closed}/0 does not answer" in said
+    assert "hunter2" not in said and "Traceback" not in said
+
+
 def test_demo_upstreams_alone_and_a_bff_pointed_at_them() -> None:
     demo_port, bff_port = free_port(), free_port()
     demo_args = [BFF, "demo-upstreams", "--port", str(demo_port)]

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -205,3 +206,28 @@ def test_push_refuses_invalid_operations_and_needs_redis(
             await client.aclose()
 
     assert asyncio.run(keys()) == []
+
+
+def test_list_works_without_redis_and_names_what_it_cannot_list(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["pq", "list"]) == 0  # no BFF_REDIS_URL: the manifests are local files
+    shipped = capsys.readouterr().out.splitlines()
+    assert "6c41a4dfec98fe8c41743727ba2bfb9c93ca57873f9eb435342c2a131a337979 HomeScreen" \
+        in shipped
+    assert main(["pq", "list", "--apq"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == shipped
+    assert "cannot be listed" in captured.err
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    monkeypatch.setenv("BFF_REDIS_URL", f"redis://user:hunter2@127.0.0.1:{port}/0")
+    assert main(["pq", "list"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == shipped
+    assert f"redis://user:***@127.0.0.1:{port}/0 is unreachable" in captured.err
+    assert "hunter2" not in captured.err
+    assert main(["pq", "push", str(SHIPPED_DIR / "contract.json")]) == 2
+    assert f"redis://user:***@127.0.0.1:{port}/0 is unreachable" in capsys.readouterr().err
