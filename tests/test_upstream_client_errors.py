@@ -5,6 +5,7 @@ failure is one call (tests/test_retries.py has them on)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -45,15 +46,21 @@ async def closed_port() -> AsyncIterator[str]:
     yield url
 
 
-async def test_connection_refused_is_unavailable(closed_port: str) -> None:
+async def test_connection_refused_is_unavailable(
+    closed_port: str, caplog: pytest.LogCaptureFixture
+) -> None:
     client, scope = _client(closed_port), _scope()
     try:
-        error = await _failure(client, scope)
+        with caplog.at_level(logging.WARNING, logger="bff.upstream"):
+            error = await _failure(client, scope)
     finally:
         await client.aclose()
     assert (error.code, error.retryable) == (errors.DEPENDENCY_UNAVAILABLE, True)
     assert [(c.component, c.outcome) for c in scope.calls] == [
         ("catalog", errors.DEPENDENCY_UNAVAILABLE)]
+    logged = [r for r in caplog.records if r.getMessage() == "upstream call failed"]
+    assert logged and all(getattr(r, "detail", "") == "ConnectionRefusedError" for r in logged)
+    assert all(getattr(r, "request_id", None) == scope.request_id for r in logged)
 
 
 @pytest.mark.parametrize(("reply", "code"), [
