@@ -23,8 +23,8 @@ def test_entity_cache_ttls_default_and_override() -> None:
                               "BFF_ENTITY_CACHE_PRICING_TTL_S": "5",
                               "BFF_ENTITY_CACHE_CART_TTL_S": "0",
                               "BFF_ENTITY_CACHE_STALE_S": "900"})
-    assert settings.entity_cache_ttl_s == {"catalog": 120, "reviews": 60, "promotions": 30,
-                                           "pricing": 5, "inventory": 0}
+    assert settings.entity_cache_ttl_s == {"catalog": 120, "reviews": 0, "promotions": 0,
+                                           "pricing": 5, "inventory": 0}  # off unless set
     assert settings.entity_cache_stale_s == 900
 
 
