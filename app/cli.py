@@ -96,6 +96,12 @@ def serve(args: argparse.Namespace) -> int:
         # Workers share their metrics through files, so a scrape sees them all.
         metrics_dir = tempfile.mkdtemp(prefix="bff-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    address = f"http://{settings.host}:{settings.port}"
+    log.info(
+        "listening on %s/graphql%s%s", address,
+        f" with {settings.workers} workers" if settings.workers > 1 else "",
+        f"; GraphiQL: open {address}/graphql in a browser" if settings.graphiql_enabled else "",
+    )
     try:
         _run_uvicorn(settings)
     finally:
