@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from importlib import metadata
@@ -75,6 +76,13 @@ def serve(args: argparse.Namespace) -> int:
     logs.configure(settings.effective_log_format)
     for problem in unused_variables():
         log.warning(problem)
+    try:
+        # Listening before the demo upstreams start keeps their free port off ours.
+        sock = _listen(settings.host, settings.port)
+    except OSError as exc:
+        print(f"bff: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
     demo = None
     if settings.embedded_upstreams:
         from demo.server import DemoServer
@@ -103,8 +111,9 @@ def serve(args: argparse.Namespace) -> int:
         f"; GraphiQL: open {address}/graphql in a browser" if settings.graphiql_enabled else "",
     )
     try:
-        _run_uvicorn(settings)
+        _run_uvicorn(settings, sock)
     finally:
+        sock.close()
         if demo is not None:
             demo.stop()
         if metrics_dir is not None:
@@ -112,7 +121,21 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_uvicorn(settings: Settings) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
     import uvicorn
 
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would
@@ -132,18 +155,17 @@ def _run_uvicorn(settings: Settings) -> None:
         "server_header": False,
         "date_header": True,
     }
+    config = uvicorn.Config("app.server:create_app_from_env", **options)
     if settings.workers == 1:
-        uvicorn.run("app.server:create_app_from_env", **options)
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        if not server.started:  # the app failed its start-up; uvicorn has said why
+            sys.exit(3)
         return
     # Several workers: uvicorn's supervisor, marking the metric files of workers that exit.
     from app.workers import Supervisor
 
-    config = uvicorn.Config("app.server:create_app_from_env", **options)
-    sock = config.bind_socket()
-    try:
-        Supervisor(config, sockets=[sock]).run()
-    finally:
-        sock.close()
+    Supervisor(config, sockets=[sock]).run()
 
 
 def demo_upstreams(args: argparse.Namespace) -> int:

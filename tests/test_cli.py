@@ -83,6 +83,19 @@ def test_serve_embedded_default_then_sigterm_exits_zero() -> None:
         assert "BFF_MAX_COSTS is not a setting of this server" in stderr
 
 
+def test_serve_says_when_its_port_is_taken() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([BFF, "serve", "--port", str(port)], env=clean_env(),
+                                capture_output=True, timeout=30)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}".encode() in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert b"embedded demo upstreams" not in result.stderr  # nothing started
+
+
 def test_serve_refuses_bad_settings_naming_the_variable() -> None:
     result = subprocess.run([BFF, "serve"], env=clean_env(BFF_PORT="eighty"),
                             capture_output=True, timeout=30)

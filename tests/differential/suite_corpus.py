@@ -288,6 +288,11 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_persisted_queries_apollo.py',),
     ),
     Entry(
+        'query A($n: Int) { search(query: "x", first: $n) { totalCount } }',
+        None,
+        ('tests/test_cli.py',),
+    ),
+    Entry(
         'query After { xx0: product(id: "p0001") { id } }',
         None,
         ('tests/test_persisted_queries_redis.py',),
@@ -416,6 +421,11 @@ SUITE: tuple[Entry, ...] = (
         'query Me { viewer { id displayName recentOrders { id } } }',
         None,
         ('tests/test_cache_headers.py',),
+    ),
+    Entry(
+        'query Other { __typename }',
+        None,
+        ('tests/test_cli.py',),
     ),
     Entry(
         'query Parts { product(id: "p0001") { title ... @defer { price { amount } } } }',
@@ -715,7 +725,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ __typename }',
         None,
-        ('tests/test_cache_headers.py', 'tests/test_persisted_queries.py', 'tests/test_persisted_queries_redis.py'),
+        ('tests/test_cache_headers.py', 'tests/test_http_protocol.py', 'tests/test_persisted_queries.py', 'tests/test_persisted_queries_redis.py'),
     ),
     Entry(
         '{ a: product(id: "p") { id } b: product(id: "p") { id } c: product(id: "p") { id } }',
@@ -805,7 +815,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ product(id: "p0001") { title } }',
         None,
-        ('tests/test_persisted_queries.py', 'tests/test_persisted_queries_apollo.py'),
+        ('tests/test_cli.py', 'tests/test_persisted_queries.py', 'tests/test_persisted_queries_apollo.py'),
     ),
     Entry(
         '{ product(id: "p0002") { id } }',
@@ -821,6 +831,11 @@ SUITE: tuple[Entry, ...] = (
         '{ product(id: "p1") { price { amount } rating { count } } }',
         None,
         ('tests/test_cost.py',),
+    ),
+    Entry(
+        '{ product(id: "p1") { title } }',
+        None,
+        ('tests/test_cli.py',),
     ),
     Entry(
         '{ product(idd: "p0001") { title } }',
