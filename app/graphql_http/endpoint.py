@@ -24,7 +24,7 @@ from graphql import GraphQLSchema, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app import cache_policy, edge, errors, incremental, metrics, response_cache
+from app import cache_policy, edge, errors, incremental, logs, metrics, response_cache
 from app.admission import Admission, Operation, Prepared
 from app.auth import SESSION_COOKIE, Authenticator
 from app.cache_policy import Freshness
@@ -54,7 +54,7 @@ from persisted_queries.factory import build_resolver
 from persisted_queries.resolver import Resolved
 from planner import account
 
-log = logging.getLogger("bff.request")
+log = logging.getLogger(logs.REQUEST_LOGGER)
 
 _PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight", "x-requested-with")
 ANONYMOUS = "anonymous"
@@ -106,9 +106,10 @@ class GraphQLEndpoint:
                 response, status, alias, request_id = served
                 self._finish(Answer(response, status, "ok", ()),
                              Known(request_id, None, alias.document_hash, alias.label, None,
-                                   response_cache.HIT), started)
+                                   response_cache.HIT, "GET"), started)
                 return response
-        known = Known(edge.request_id(request.headers.get("x-request-id")))
+        known = Known(edge.request_id(request.headers.get("x-request-id")),
+                      method=request.method)
         accept = request.headers.get("accept")
         if request.method == "GET" and negotiate.wants_html(accept):
             if self.settings.graphiql_enabled:
@@ -378,7 +379,7 @@ class GraphQLEndpoint:
         body["data"] = outcome.data
         body["extensions"] = self._extensions(outcome, cost, scope)
         return self._json(body, 200, media_type, known, _label(outcome),
-                          tuple(outcome.degraded))
+                          tuple(outcome.degraded), _codes(outcome.errors))
 
     def _in_parts(
         self, run: incremental.Deferred, operation: Operation, spent: Spent, scope: CallScope,
@@ -400,8 +401,8 @@ class GraphQLEndpoint:
             ended = True
             self._leave()
             outcome = run.outcome
-            self._finish(Answer(response, 200, _label(outcome), tuple(outcome.degraded)),
-                         known, started)
+            self._finish(Answer(response, 200, _label(outcome), tuple(outcome.degraded),
+                                _codes(outcome.errors)), known, started)
 
         async def payloads() -> AsyncGenerator[dict[str, Any], None]:
             yield run.initial
@@ -492,13 +493,13 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"errors": [refusal.as_graphql_error()]}
         if refusal.response_extensions:
             body["extensions"] = refusal.response_extensions
-        answer = self._json(body, status, media_type, known, "error", ())
+        answer = self._json(body, status, media_type, known, "error", (), (refusal.code,))
         answer.response.headers.update(refusal.headers)
         return answer
 
     def _json(
         self, body: dict[str, Any], status: int, media_type: str, known: Known, outcome: str,
-        degraded: tuple[str, ...],
+        degraded: tuple[str, ...], codes: tuple[str, ...] = (),
     ) -> Answer:
         response = Response(
             orjson.dumps(body),
@@ -506,7 +507,7 @@ class GraphQLEndpoint:
             media_type=media_type,
             headers={"x-request-id": known.request_id, "cache-control": "no-store"},
         )
-        return Answer(response, status, outcome, degraded)
+        return Answer(response, status, outcome, degraded, codes)
 
     def _finish(self, answer: Answer, known: Known, started: float) -> None:
         duration = time.monotonic() - started
@@ -514,9 +515,10 @@ class GraphQLEndpoint:
         metrics.REQUESTS.labels(label, str(answer.status), answer.outcome).inc()
         metrics.REQUEST_DURATION.labels(label).observe(duration)
         log.info(
-            "graphql request",
+            logs.REQUEST_LINE,
             extra={
                 "request_id": known.request_id,
+                "method": known.method,
                 "trace_id": known.trace_id,
                 "operation": label,
                 "document_hash": known.document_hash,
@@ -524,6 +526,7 @@ class GraphQLEndpoint:
                 "duration_ms": round(duration * 1000, 2),
                 "degraded": list(answer.degraded),
                 "cache": known.cache,
+                "errors": list(answer.codes),
                 "user": _user_hash(known.user_id),
             },
         )
@@ -539,6 +542,7 @@ class Known:
     label: str | None = None  # the persisted operation's name (metrics, logs)
     trace_id: str | None = None
     cache: str | None = None  # X-Cache: HIT, MISS or STALE; None when not cacheable
+    method: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,8 +560,15 @@ class Answer:
     status: int
     outcome: str  # ok, degraded or error (bff_requests_total)
     degraded: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    """The error codes the answer carries, each once (the log line says why a request failed)."""
     streamed: bool = False
     """Sent in parts: counted and logged by the response itself, when its last part is sent."""
+
+
+def _codes(graphql_errors: list[dict[str, Any]]) -> tuple[str, ...]:
+    codes = (error.get("extensions", {}).get("code") for error in graphql_errors)
+    return tuple(dict.fromkeys(code for code in codes if isinstance(code, str)))
 
 
 def _label(outcome: Outcome) -> str:
