@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from msgspec.json import Decoder
 
-from app import errors
-from app.upstream import CallScope, UpstreamClient, UpstreamResponse, decode
-from loaders import records
+from app.upstream import CallScope, UpstreamClient
+from loaders import paging, records
 
 COMPONENT = "catalog"
 _PRODUCTS = Decoder(records.Products)
@@ -32,18 +31,7 @@ async def search(
     client: UpstreamClient, scope: CallScope, query: str, limit: int, cursor: str | None
 ) -> records.SearchPage:
     """One page of search results; a cursor the service rejects is the client's error."""
-    params = {"q": query, "limit": str(limit)}
-    if cursor is not None:
-        params["cursor"] = cursor
-
-    def read(response: UpstreamResponse) -> records.SearchPage:
-        if response.status == 400:
-            if cursor is not None:
-                raise errors.UserInputError("The `after` cursor is not valid for this search.")
-            raise errors.DependencyError(COMPONENT, errors.DEPENDENCY_ERROR, "search refused")
-        return decode(COMPONENT, _SEARCH, response.content)
-
-    return await client.send(
-        COMPONENT, "GET", "/search", scope, params=params, expect=frozenset({200, 400}),
-        read=read,
+    return await paging.fetch_page(
+        client, scope, COMPONENT, "/search", {"q": query, "limit": str(limit)}, cursor,
+        _SEARCH, what="this search",
     )

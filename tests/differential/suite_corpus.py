@@ -775,7 +775,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ product(id: "p0001") { id } }',
         None,
-        ('tests/test_http_protocol.py',),
+        ('tests/test_http_protocol.py', 'tests/test_request_log.py'),
     ),
     Entry(
         '{ product(id: "p0001") { images(first: 11) { url } } }',
@@ -808,6 +808,11 @@ SUITE: tuple[Entry, ...] = (
         ('tests/test_cli.py',),
     ),
     Entry(
+        '{ product(id: "p0001") { title rating { average } } }',
+        None,
+        ('tests/test_request_log.py',),
+    ),
+    Entry(
         '{ product(id: "p0001") { title rating { count } } }',
         None,
         ('tests/test_breaker.py', 'tests/test_hedging.py', 'tests/test_retries.py'),
@@ -815,7 +820,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ product(id: "p0001") { title } }',
         None,
-        ('tests/test_cli.py', 'tests/test_persisted_queries.py', 'tests/test_persisted_queries_apollo.py'),
+        ('tests/test_cli.py', 'tests/test_persisted_queries.py', 'tests/test_persisted_queries_apollo.py', 'tests/test_request_log.py'),
     ),
     Entry(
         '{ product(id: "p0002") { id } }',
@@ -836,6 +841,11 @@ SUITE: tuple[Entry, ...] = (
         '{ product(id: "p1") { title } }',
         None,
         ('tests/test_cli.py',),
+    ),
+    Entry(
+        '{ product(id: 1) { nope } }',
+        None,
+        ('tests/test_request_log.py',),
     ),
     Entry(
         '{ product(idd: "p0001") { title } }',
@@ -900,7 +910,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         '{ viewer { id } }',
         None,
-        ('tests/test_auth.py', 'tests/test_cli.py', 'tests/test_http_protocol.py'),
+        ('tests/test_auth.py', 'tests/test_cli.py', 'tests/test_http_protocol.py', 'tests/test_request_log.py'),
     ),
     Entry(
         '{ viewer { recentOrders(first: 21) { id } } }',
