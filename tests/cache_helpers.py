@@ -6,9 +6,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import signal
-import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +16,7 @@ import redis
 from demo.server import DemoServer
 from tests.conftest import SHARED_REDIS
 from tests.servers import BffServer, Demo, start_bff
-from tests.test_cli import BFF, clean_env, free_port, wait_ready
+from tests.test_cli import BFF, clean_env, free_port, running, wait_ready
 
 GET_HEADERS = {"Apollo-Require-Preflight": "true"}
 NO_ENTITY_CACHE = {"catalog": 0, "reviews": 0, "promotions": 0}
@@ -79,20 +76,9 @@ def metric(base_url: str, name: str, **labels: str) -> float:
 def serving(env: dict[str, str]) -> Iterator[str]:
     """`bff serve` as a process of its own; its base URL. Stopped by PID."""
     port = free_port()
-    process = subprocess.Popen([BFF, "serve", "--port", str(port)], env=clean_env(**env),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with running([BFF, "serve", "--port", str(port)], clean_env(**env)) as process:
         wait_ready(f"http://127.0.0.1:{port}/readyz", process, 30)
         yield f"http://127.0.0.1:{port}"
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(5)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def process_env(demo_server: DemoServer, prefix: str, **extra: str) -> dict[str, str]:
