@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,17 +41,26 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:  # a failed test: SIGTERM first, so workers stop with it
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-        process.wait(10)
+    """The process's stderr goes to a file, read from its start by `process.stderr`: a
+    pipe nobody reads would stop the server once a few thousand request lines fill it."""
+    with tempfile.NamedTemporaryFile(prefix="bff-stderr-") as written, \
+            open(written.name, "rb") as said:
+        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=written)
+        process.stderr = said
+        try:
+            yield process
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:  # a failed test: SIGTERM first, so workers stop with it
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
