@@ -121,8 +121,7 @@ class _TracedCall(Call):
 
     def end(self, outcome: str, cancelled: bool = False) -> None:
         span = self._span
-        span.set_attribute("bff.outcome", outcome)
-        span.set_attribute("bff.cancelled", cancelled)
+        span.set_attributes({"bff.outcome": outcome, "bff.cancelled": cancelled})
         if outcome != "ok" and not cancelled:
             span.set_status(Status(StatusCode.ERROR, outcome))
         span.end()
@@ -131,7 +130,7 @@ class _TracedCall(Call):
 class _TracedRequest(RequestTrace):
     """A server span, with admission and execution children and a client span per call."""
 
-    __slots__ = ("_execution", "_parent", "_span", "_tracer")
+    __slots__ = ("_attributes", "_execution", "_name", "_parent", "_span", "_tracer")
 
     def __init__(self, tracer: OtelTracing, span: ApiSpan) -> None:
         context = span.get_span_context()
@@ -141,18 +140,21 @@ class _TracedRequest(RequestTrace):
         self._span = span
         self._parent = set_span_in_context(span)
         self._execution: ApiSpan | None = None
+        self._name: str | None = None
+        self._attributes: dict[str, str | int] = {}
+        """Set on the span once, when it ends (each `set_attribute` takes its lock)."""
 
     def admitted(self, started_ns: int) -> None:
         self._tracer.tracer.start_span(
             "graphql.parse_validate", context=self._parent, start_time=started_ns).end()
 
     def describe(self, name: str | None, kind: str, document_hash: str) -> None:
-        span = self._span
-        span.update_name(f"{kind} {name}" if name else kind)
-        span.set_attributes({"graphql.operation.type": kind,
-                             "graphql.document.hash": document_hash})
+        self._name = f"{kind} {name}" if name else kind
+        attributes = self._attributes
+        attributes["graphql.operation.type"] = kind
+        attributes["graphql.document.hash"] = document_hash
         if name:
-            span.set_attribute("graphql.operation.name", name)
+            attributes["graphql.operation.name"] = name
 
     def begin_execution(self) -> None:
         self._execution = self._tracer.tracer.start_span("graphql.execute", context=self._parent)
@@ -164,7 +166,8 @@ class _TracedRequest(RequestTrace):
             self._execution = None
 
     def cost(self, requested: int, actual: int) -> None:
-        self._span.set_attributes({"bff.cost.requested": requested, "bff.cost.actual": actual})
+        self._attributes["bff.cost.requested"] = requested
+        self._attributes["bff.cost.actual"] = actual
 
     def call(self, component: str, method: str, ids: int | None, budget_left_ms: int,
              timeout_ms: int, attempt: int, kind: str) -> Call:
@@ -184,10 +187,14 @@ class _TracedRequest(RequestTrace):
                cache: str | None) -> None:
         self.end_execution()
         span = self._span
-        span.set_attributes({"http.response.status_code": status, "bff.outcome": outcome,
-                             "bff.degraded": list(degraded)})
+        if self._name is not None:
+            span.update_name(self._name)
+        attributes: dict[str, str | int | list[str]] = {
+            **self._attributes, "http.response.status_code": status, "bff.outcome": outcome,
+            "bff.degraded": list(degraded)}
         if cache is not None:
-            span.set_attribute("bff.cache", cache)
+            attributes["bff.cache"] = cache
+        span.set_attributes(attributes)
         if status >= 500:
             span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
         span.end()
