@@ -109,11 +109,14 @@ class BoundedProcessor(SpanProcessor):
 
 
 class _TracedCall(Call):
-    __slots__ = ("_span",)
+    __slots__ = ("_attributes", "_span")
 
-    def __init__(self, trace: RequestTrace, span: ApiSpan) -> None:
+    def __init__(self, trace: RequestTrace, span: ApiSpan,
+                 attributes: dict[str, str | int | bool]) -> None:
         self._trace = trace
         self._span = span
+        self._attributes = attributes
+        """Set on the span once, when it ends: the SDK validates each set (its main cost)."""
         self.span_id = format(span.get_span_context().span_id, "016x")
 
     def propagate(self, headers: dict[str, str]) -> None:
@@ -121,7 +124,10 @@ class _TracedCall(Call):
 
     def end(self, outcome: str, cancelled: bool = False) -> None:
         span = self._span
-        span.set_attributes({"bff.outcome": outcome, "bff.cancelled": cancelled})
+        attributes = self._attributes
+        attributes["bff.outcome"] = outcome
+        attributes["bff.cancelled"] = cancelled
+        span.set_attributes(attributes)
         if outcome != "ok" and not cancelled:
             span.set_status(Status(StatusCode.ERROR, outcome))
         span.end()
@@ -171,7 +177,7 @@ class _TracedRequest(RequestTrace):
 
     def call(self, component: str, method: str, ids: int | None, budget_left_ms: int,
              timeout_ms: int, attempt: int, kind: str) -> Call:
-        attributes: dict[str, str | int] = {
+        attributes: dict[str, str | int | bool] = {
             "bff.component": component, "http.request.method": method,
             "bff.budget_left_ms": budget_left_ms, "bff.timeout_ms": timeout_ms,
             "bff.attempt": attempt, "bff.attempt.kind": kind,
@@ -179,9 +185,8 @@ class _TracedRequest(RequestTrace):
         if ids is not None:
             attributes["bff.ids.count"] = ids
         span = self._tracer.tracer.start_span(
-            f"{method} {component}", context=self._parent, kind=SpanKind.CLIENT,
-            attributes=attributes)
-        return _TracedCall(self, span)
+            f"{method} {component}", context=self._parent, kind=SpanKind.CLIENT)
+        return _TracedCall(self, span, attributes)
 
     def finish(self, status: int, outcome: str, degraded: Sequence[str],
                cache: str | None) -> None:

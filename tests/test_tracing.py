@@ -302,3 +302,26 @@ def test_otlp_endpoint_is_validated_with_its_name() -> None:
     assert load_settings({}).otlp_endpoint is None
     with pytest.raises(SettingsError, match="BFF_OTLP_ENDPOINT: must be an http"):
         load_settings({"BFF_OTLP_ENDPOINT": "127.0.0.1:4318"})
+
+
+def test_a_retried_read_is_two_client_spans(
+    demo_server: DemoServer, demo: Demo, receiver: Receiver,
+) -> None:
+    demo.fault("reviews", path="/summaries", mode="status", status=503, times=1)
+    bff, _ = _bff(demo_server, otlp_endpoint=receiver.endpoint)
+    try:
+        body = _product_page(bff, "retried-1").json()
+    finally:
+        bff.stop()
+    assert "errors" not in body, "the retry answered"
+    summaries = sorted(
+        (s for s in receiver.spans if s.kind == CLIENT
+         and s.span_id in {e["headers"]["traceparent"].split("-")[2]
+                           for e in _received(demo, "retried-1") if e["path"].endswith(
+                               "/summaries")}),
+        key=lambda s: s.attributes["bff.attempt"])
+    seen = [(s.attributes["bff.attempt"], s.attributes["bff.attempt.kind"],
+             s.attributes["bff.outcome"], s.status_code == STATUS_ERROR) for s in summaries]
+    assert seen.count((1, "first", "DEPENDENCY_UNAVAILABLE", True)) == 1
+    assert seen.count((2, "retry", "ok", False)) == 1, seen
+    assert all(kind != "hedge" for _, kind, _, _ in seen)
