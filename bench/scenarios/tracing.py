@@ -6,15 +6,21 @@ and counts the spans), in one run, upstreams instant.
 Server CPU includes the BFF's export thread (it is the same process). Goal (issue 17): on
 costs at most 10% more CPU per request than off. Off against the code before tracing
 cannot be run here (one build per run): compare its row with scenario 1's figures.
+A third variant samples 10% of traces (`traceidratio`, requests without a client
+`traceparent`, so each has a trace id of its own): what a production setting costs.
 """
 
 from __future__ import annotations
 
+import subprocess
+
 import httpx
+import orjson
 
 from bench import operations
 from bench.context import Bench, ServerLoad
 from bench.loadgen.spec import LoadSpec
+from bench.procs import pinner, python_argv
 from bench.result import ScenarioResult
 from bench.server_metrics import scrape
 
@@ -42,6 +48,18 @@ def _dropped(base_url: str) -> float:
     return (scrape(base_url) or {}).get("bff_trace_spans_dropped_total", 0.0)
 
 
+def _in_process(bench: Bench) -> dict[str, float]:
+    """`bench.trace_cost` on the server's CPU: tracing's CPU per request, alone."""
+    traces = "300" if bench.config.duration_s < 5 else "3000"
+    completed = subprocess.run(python_argv("bench.trace_cost", "--traces", traces),
+                               capture_output=True, text=True, timeout=600, check=False,
+                               preexec_fn=pinner(bench.layout.server))
+    if completed.returncode != 0:
+        raise RuntimeError(f"bench.trace_cost failed: {completed.stderr[-3000:]}")
+    figures: dict[str, float] = orjson.loads(completed.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def run(bench: Bench) -> ScenarioResult:
     cfg = bench.config
     bench.cluster.start_upstreams()
@@ -50,6 +68,9 @@ def run(bench: Bench) -> ScenarioResult:
         ("tracing off", "trace-off", {"BFF_OTLP_ENDPOINT": ""}),
         ("tracing on, always_on", "trace-on",
          {"BFF_OTLP_ENDPOINT": sink.base_url, "OTEL_TRACES_SAMPLER": "always_on"}),
+        ("tracing on, 10% sampled", "trace-ratio",
+         {"BFF_OTLP_ENDPOINT": sink.base_url, "OTEL_TRACES_SAMPLER": "traceidratio",
+          "OTEL_TRACES_SAMPLER_ARG": "0.1"}),
     ]
     result = ScenarioResult(NAME, TITLE, params={
         "operations": [r.name for r in _requests()], "clients": cfg.saturation_clients,
@@ -65,7 +86,9 @@ def run(bench: Bench) -> ScenarioResult:
             bff = bench.cluster.bff(name, env=env)
             try:
                 for req in _requests():
-                    headers = {**req.post_headers(), "traceparent": TRACEPARENT}
+                    headers = req.post_headers()
+                    if name != "trace-ratio":  # one trace id for all would sample all or none
+                        headers["traceparent"] = TRACEPARENT
                     before = _sink_stats(sink.base_url)["spans"]
                     load = bench.measure(bff, LoadSpec(
                         bff.graphql_url, "POST", headers, [req.body()],
@@ -82,12 +105,21 @@ def run(bench: Bench) -> ScenarioResult:
                 bench.cluster.stop(name)
     finally:
         bench.cluster.stop(sink.name)
+    alone = _in_process(bench)
+    result.raw["in_process_us"] = alone
+    cost = result.table("Tracing alone, in process: CPU µs per ProductPage-shaped request "
+                        "(15 spans; export encoding included, HTTP post not)",
+                        ["variant", "µs per request"])
+    for variant, micros in alone.items():
+        cost.add(variant, micros)
     result.notes.append("spans received / req counts the warm-up's too and misses what is "
                         "still queued at the end (up to 5 s of spans): approximate")
-    failed = 0
+    failed = sum(load.failed for load in loads.values())
     for req in _requests():
         off, on = loads[(req.name, "trace-off")], loads[(req.name, "trace-on")]
-        failed += off.failed + on.failed
+        ratio_on = loads[(req.name, "trace-ratio")].cpu_ms_per_request
+        result.ratios[f"{req.name}: CPU per request, 10% sampled / off"] = (
+            ratio_on / off.cpu_ms_per_request if ratio_on and off.cpu_ms_per_request else None)
         cpu_off, cpu_on = off.cpu_ms_per_request, on.cpu_ms_per_request
         value = cpu_on / cpu_off if cpu_off and cpu_on else None
         result.ratios[f"{req.name}: CPU per request, on / off"] = value
