@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from app import metrics
 from app.logs import JsonFormatter
@@ -325,3 +327,32 @@ def test_a_retried_read_is_two_client_spans(
     assert seen.count((1, "first", "DEPENDENCY_UNAVAILABLE", True)) == 1
     assert seen.count((2, "retry", "ok", False)) == 1, seen
     assert all(kind != "hedge" for _, kind, _, _ in seen)
+
+
+def test_a_hedged_read_is_two_client_spans_the_loser_cancelled(
+    demo_server: DemoServer, demo: Demo, receiver: Receiver,
+) -> None:
+    from tests.test_hedging import QUERY, SlowOnce
+
+    service = SlowOnce()
+    upstream = BffServer(Starlette(routes=[Route("/summaries", service.summaries)])).start()
+    bff, _ = _bff(demo_server, otlp_endpoint=receiver.endpoint, hedging="on",
+                  upstreams={"reviews": {"url": upstream.base_url, "timeout_ms": 600}})
+    try:
+        with httpx.Client(timeout=10) as http:
+            for _ in range(25):  # the service's recent latency: fast
+                http.post(bff.url, json={"query": QUERY}).raise_for_status()
+            service.slow_call = service.calls + 1
+            body = http.post(bff.url, json={"query": QUERY},
+                             headers={"traceparent": TRACEPARENT}).json()
+    finally:
+        bff.stop()
+        upstream.stop()
+    assert body["data"]["product"]["rating"] == {"count": 7}, body
+    reviews = sorted((s for s in receiver.spans if s.trace_id == CLIENT_TRACE
+                      and s.kind == CLIENT and s.attributes["bff.component"] == "reviews"),
+                     key=lambda s: s.attributes["bff.attempt"])
+    assert [(s.attributes["bff.attempt"], s.attributes["bff.attempt.kind"],
+             s.attributes["bff.outcome"], s.attributes["bff.cancelled"],
+             s.status_code == STATUS_ERROR) for s in reviews] == [
+        (1, "first", "cancelled", True, False), (2, "hedge", "ok", False, False)]
