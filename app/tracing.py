@@ -105,6 +105,11 @@ class Tracing:
                                     parent.trace_state.to_header() or None)
         return self.background()
 
+    def near_hit(self, traceparent: str | None, tracestate: str | None) -> RequestTrace | None:
+        """A near-cache hit's trace (`FastHits`, the fastest path): with tracing off, none,
+        so that path does not even parse the header; on, a server span like any other."""
+        return None
+
     def background(self) -> RequestTrace:
         """A new trace for work no client asked for (a stale cache entry's refill)."""
         return RequestTrace(format(random.getrandbits(128) or 1, "032x"),

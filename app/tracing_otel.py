@@ -232,6 +232,9 @@ class OtelTracing(Tracing):
             attributes={"http.request.method": method, "http.route": "/graphql"})
         return _TracedRequest(self, span)
 
+    def near_hit(self, traceparent: str | None, tracestate: str | None) -> RequestTrace | None:
+        return self.request(traceparent, tracestate, "GET")
+
     def background(self) -> RequestTrace:
         return _TracedRequest(self, self.tracer.start_span("graphql.revalidate"))
 

@@ -356,3 +356,27 @@ def test_a_hedged_read_is_two_client_spans_the_loser_cancelled(
              s.attributes["bff.outcome"], s.attributes["bff.cancelled"],
              s.status_code == STATUS_ERROR) for s in reviews] == [
         (1, "first", "cancelled", True, False), (2, "hedge", "ok", False, False)]
+
+
+def test_cache_hits_are_traced_the_near_cache_too(
+    demo_server: DemoServer, demo: Demo, receiver: Receiver,
+) -> None:
+    from tests.cache_helpers import cached_bff, delete_prefix, new_prefix
+    from tests.test_response_cache import get, register, unique_product_query
+
+    prefix = new_prefix()
+    bff = cached_bff(demo_server, prefix, otlp_endpoint=receiver.endpoint)
+    traces = [f"{n + 10:032x}" for n in range(3)]
+    try:
+        query = unique_product_query()
+        assert register(bff, query).headers["x-cache"] == "MISS"
+        seen = [get(bff, query, headers={"traceparent": f"00-{t}-{CLIENT_SPAN}-01"})
+                for t in traces]  # from Redis, then twice from the near-cache
+    finally:
+        bff.stop()
+        delete_prefix(prefix)
+    assert [a.headers["x-cache"] for a in seen] == ["HIT"] * 3
+    for trace_id in traces:
+        spans = [s for s in receiver.spans if s.trace_id == trace_id]
+        assert [(s.kind, s.attributes["bff.cache"], s.parent_span_id) for s in spans] == [
+            (SERVER, "HIT", CLIENT_SPAN)], "one server span, no upstream call"

@@ -106,8 +106,11 @@ class GraphQLEndpoint:
             served = self.fast_hits.serve(request.scope)
             if served is not None:
                 response, status, alias, request_id = served
+                headers = request.headers
+                trace = self.tracing.near_hit(headers.get("traceparent"),
+                                              headers.get("tracestate"))
                 self._finish(Answer(response, status, "ok", ()),
-                             Known(request_id, None, alias.document_hash, alias.label, None,
+                             Known(request_id, None, alias.document_hash, alias.label, trace,
                                    response_cache.HIT), started)
                 return response
         request_id = edge.request_id(request.headers.get("x-request-id"))
@@ -562,7 +565,7 @@ class Known:
     user_id: str | None = None
     document_hash: str | None = None
     label: str | None = None  # the persisted operation's name (metrics, logs)
-    trace: RequestTrace | None = None  # None only for a near-cache hit (`FastHits`)
+    trace: RequestTrace | None = None  # None only for a near-cache hit with tracing off
     cache: str | None = None  # X-Cache: HIT, MISS or STALE; None when not cacheable
 
 
