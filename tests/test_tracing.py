@@ -380,3 +380,31 @@ def test_cache_hits_are_traced_the_near_cache_too(
         spans = [s for s in receiver.spans if s.trace_id == trace_id]
         assert [(s.kind, s.attributes["bff.cache"], s.parent_span_id) for s in spans] == [
             (SERVER, "HIT", CLIENT_SPAN)], "one server span, no upstream call"
+
+
+def test_the_standard_otel_variables_are_honoured(
+    demo_server: DemoServer, demo: Demo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "shop-edge")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=staging")
+    bff, _ = _bff(demo_server, otlp_endpoint=receiver.endpoint)
+    try:
+        _product_page(bff, "named-1").raise_for_status()
+    finally:
+        bff.stop()
+    assert receiver.spans
+    assert {(s.resource["service.name"], s.resource["deployment.environment"])
+            for s in receiver.spans} == {("shop-edge", "staging")}
+
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    unsampled = Receiver().start()
+    bff, _ = _bff(demo_server, otlp_endpoint=unsampled.endpoint)
+    try:
+        body = _product_page(bff, "unsampled-1").json()
+    finally:
+        bff.stop()
+        unsampled.stop()
+    assert unsampled.spans == [], "not sampled: nothing exported"
+    assert body["extensions"]["trace"]["traceId"] == CLIENT_TRACE
+    flags = {e["headers"]["traceparent"].split("-")[3] for e in _received(demo, "unsampled-1")}
+    assert flags == {"00"}, "the upstreams are told the trace is not sampled"
