@@ -103,6 +103,8 @@ class Admission:
         self.limits = limits
         self._cache: OrderedDict[str, Document | errors.RequestError] = OrderedDict()
         self._cache_size = cache_size
+        self.compiled = 0
+        """Documents parsed and validated so far (cache misses): tracing's admission span."""
         self._rules = list(specified_rules)
         if not introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
@@ -114,6 +116,7 @@ class Admission:
         cached = self._cache.get(query)
         if cached is None:
             cached = self._compile(query)
+            self.compiled += 1
             if self._cache_size and len(query) <= MAX_CACHED_DOCUMENT_CHARS:
                 self._cache[query] = cached
                 if len(self._cache) > self._cache_size:

@@ -99,6 +99,10 @@ def serve(args: argparse.Namespace) -> int:
         )
     if not settings.redis_url:
         log.warning("no BFF_REDIS_URL set: in-memory stores, valid for a single instance only")
+    if settings.otlp_endpoint:
+        log.info("tracing on: spans exported by OTLP/HTTP to %s (service %s, sampler %s)",
+                 settings.otlp_endpoint, os.environ.get("OTEL_SERVICE_NAME", "storefront-bff"),
+                 os.environ.get("OTEL_TRACES_SAMPLER", "parentbased_always_on"))
     metrics_dir = None
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Workers share their metrics through files, so a scrape sees them all.

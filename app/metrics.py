@@ -108,6 +108,19 @@ CACHE_REQUESTS = Counter(
     ["layer", "result"],
     registry=REGISTRY,
 )
+TRACE_SPANS_DROPPED = Counter(
+    "bff_trace_spans_dropped_total",
+    "Trace spans not exported: queue_full (the export queue was full), export_failed (the "
+    "collector refused, failed or did not answer).",
+    ["reason"],
+    registry=REGISTRY,
+)
+EVENT_LOOP_LAG = Histogram(
+    "bff_event_loop_lag_seconds",
+    "How late the event loop runs a callback scheduled on time (sampled every 0.5 s).",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    registry=REGISTRY,
+)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -16,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import logs, metrics
+from app import logs, loop_lag, metrics, tracing
 from app.edge import Edge
 from app.graphql_http.endpoint import GraphQLEndpoint
 from app.graphql_http.graphiql import STATIC_DIR, STATIC_PREFIX
@@ -41,14 +42,16 @@ def create_app(settings: Settings) -> Starlette:
     holder: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # One Redis pool per process, shared by the document store, the rate limiter,
         # the caches and the readiness check.
         redis = connect(settings.redis_url) if settings.redis_url else None
         upstream = UpstreamClient(settings)
         cache = build_cache(settings, schema, redis)
+        traces = tracing.build(settings)
+        app.state.tracing = traces
         holder["endpoint"] = GraphQLEndpoint(settings, schema, upstream, redis, cache,
-                                             build_entity_cache(settings, redis))
+                                             build_entity_cache(settings, redis), traces)
         holder["readiness"] = Readiness(redis)
         if redis is not None and await holder["readiness"].problems():
             log.warning(
@@ -58,9 +61,12 @@ def create_app(settings: Settings) -> Starlette:
                 redacted(settings.redis_url or ""),
             )
         _freeze_startup_objects()
+        lag = asyncio.create_task(loop_lag.watch(), name="event-loop-lag")
         try:
             yield
         finally:
+            lag.cancel()
+            await traces.aclose()
             if cache is not None:
                 await cache.aclose()
             await upstream.aclose()

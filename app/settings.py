@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -131,6 +131,28 @@ class Settings(BaseModel):
     rate_limit_fail_open: bool = True
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     upstreams: dict[str, UpstreamSettings] = Field(default_factory=dict)
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector for traces (`http://host:4318`, or its full `/v1/traces` URL);
+    None: tracing off (trace ids still continued and propagated, nothing exported)."""
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host; a bare origin gets OTLP/HTTP's `/v1/traces` path."""
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"must be an http:// or https:// URL of an OTLP/HTTP collector, like "
+                f"http://127.0.0.1:4318; got {value!r}")
+        try:
+            parts.port  # noqa: B018 (raises on a bad port)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; got {value!r}") from None
+        if parts.path in ("", "/"):
+            return f"{parts.scheme}://{parts.netloc}/v1/traces"
+        return value.strip()
 
     @field_validator("redis_url")
     @classmethod
@@ -313,8 +335,6 @@ def _entity_ttls(given: dict[str, int]) -> dict[str, int]:
 _UPSTREAM_FIELDS = ("url", "timeout_ms", "max_concurrency", "max_batch")
 _TOP_FIELDS = tuple(name for name in Settings.model_fields
                     if name not in ("upstreams", "entity_cache_ttl_s"))
-# Named by RUNNING.md for capabilities this version does not have yet.
-_NOT_YET = re.compile(r"^BFF_OTLP_ENDPOINT$")
 
 
 def _worded(error: Any) -> str:
@@ -337,12 +357,9 @@ def unused_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     for name in sorted(env):
         if not name.startswith("BFF_") or name in known:
             continue
-        if _NOT_YET.match(name):
-            found.append(f"{name} is not supported by this version yet; ignored")
-        else:
-            nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.88)
-            hint = f"did you mean {nearest[0]}?" if nearest else "a typo?"
-            found.append(f"{name} is not a setting of this server; ignored ({hint})")
+        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.88)
+        hint = f"did you mean {nearest[0]}?" if nearest else "a typo?"
+        found.append(f"{name} is not a setting of this server; ignored ({hint})")
     return found
 
 

@@ -48,7 +48,7 @@ from app import errors, metrics, retry
 from app.breaker import CLOSED, Breaker
 from app.deadline import Deadline
 from app.settings import Settings, UpstreamSettings
-from app.tracecontext import TraceContext
+from app.tracing import Call, RequestTrace
 from app.upstream_http import Answer, ClosedEarly, Origin, tls_context
 
 T = TypeVar("T")
@@ -62,6 +62,8 @@ CANCELLED = "cancelled"
 """Outcome of an attempt abandoned by the BFF itself (the slower of a hedged pair)."""
 _OK = frozenset({200})
 _USER_AGENT = "storefront-bff"
+FIRST, RETRY, HEDGE = "first", "retry", "hedge"
+"""An attempt's kind, on its span."""
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ class CallScope:
 
     request_id: str
     deadline: Deadline
-    trace: TraceContext
+    trace: RequestTrace
     user_id: str | None = None
     started_at: float = field(default_factory=time.monotonic)
     calls: list[CallRecord] = field(default_factory=list)
@@ -256,7 +258,8 @@ class UpstreamClient:
                 hedged = True
                 metrics.HEDGES.labels(component).inc()
 
-            return await _hedged(attempt, delay, on_hedge)
+            return await _hedged(attempt, delay, on_hedge,
+                                 functools.partial(attempt, 2, HEDGE))
         except Transient as failure:
             if hedged or not self._retries or self._breakers[component].state != CLOSED:
                 raise
@@ -266,7 +269,7 @@ class UpstreamClient:
             if decision.verdict != retry.SENT:
                 raise
         await asyncio.sleep(decision.wait_s)
-        return await attempt()
+        return await attempt(2, RETRY)
 
     async def _attempt(
         self,
@@ -280,32 +283,38 @@ class UpstreamClient:
         ids: Sequence[str] | None,
         expect: frozenset[int],
         read: Callable[[UpstreamResponse], Any],
+        number: int = 1,
+        kind: str = FIRST,
     ) -> Any:
-        """One attempt: budget, bulkhead and breaker checks, the call, its answer read, its
-        verdict."""
+        """One attempt (`number`, `kind`: first, retry or hedge; a span of its own): budget,
+        bulkhead and breaker checks, the call, its answer read, its verdict."""
         service = self._services[component]
         bulkhead = self._bulkheads[component]
         started = time.monotonic()
         remaining = scope.deadline.remaining_s()
+        service_timeout = service.timeout_ms / 1000.0
+        call = scope.trace.call(component, method, len(ids) if ids is not None else None,
+                                int(remaining * 1000), int(min(service_timeout, remaining) * 1000),
+                                number, kind)
         if remaining < self._floor_s:  # a call that cannot succeed is not sent
-            raise self._fail(scope, component, ids, started, errors.DEADLINE_EXCEEDED,
+            raise self._fail(scope, component, ids, started, call, errors.DEADLINE_EXCEEDED,
                              "under the minimum budget")
         if bulkhead.in_flight >= bulkhead.limit:
-            raise self._fail(scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE, "full")
+            raise self._fail(scope, component, ids, started, call,
+                             errors.DEPENDENCY_UNAVAILABLE, "full")
         breaker = self._breakers[component]
         if not breaker.allow():
-            raise self._fail(scope, component, ids, started, errors.CIRCUIT_OPEN, "open")
-        service_timeout = service.timeout_ms / 1000.0
+            raise self._fail(scope, component, ids, started, call, errors.CIRCUIT_OPEN, "open")
         deadline_bound = remaining < service_timeout
         request_headers = {
             "authorization": self._token,
             "x-request-id": scope.request_id,
-            "traceparent": scope.trace.child_header(),
             # The budget checked against the floor above, so a service never gets less.
             "x-request-timeout-ms": str(int(remaining * 1000)),
             "accept": "application/json",
             "user-agent": _USER_AGENT,
         }
+        call.propagate(request_headers)  # traceparent: this attempt's span
         if scope.user_id is not None:
             request_headers["x-user-id"] = scope.user_id
         if headers:
@@ -324,15 +333,15 @@ class UpstreamClient:
         except TimeoutError:
             code = errors.DEADLINE_EXCEEDED if deadline_bound else errors.DEPENDENCY_TIMEOUT
             verdict = True if code == errors.DEPENDENCY_TIMEOUT else None
-            raise self._fail(scope, component, ids, started, code, "timed out") from None
+            raise self._fail(scope, component, ids, started, call, code, "timed out") from None
         except OSError as exc:  # refused, reset, closed early, malformed (UpstreamHTTPError)
             verdict = True
             raise self._fail(
-                scope, component, ids, started, errors.DEPENDENCY_UNAVAILABLE,
+                scope, component, ids, started, call, errors.DEPENDENCY_UNAVAILABLE,
                 type(exc).__name__, transient=_transient_connection(exc),
             ) from None
         except asyncio.CancelledError:  # a hedge's loser: attempted, so counted
-            self._record(scope, component, ids, started, CANCELLED)
+            self._record(scope, component, ids, started, call, CANCELLED)
             raise
         finally:
             bulkhead.in_flight -= 1
@@ -347,21 +356,21 @@ class UpstreamClient:
                 if status in _UNAVAILABLE_STATUSES
                 else errors.DEPENDENCY_ERROR
             )
-            raise self._fail(scope, component, ids, started, code, f"HTTP {status}",
+            raise self._fail(scope, component, ids, started, call, code, f"HTTP {status}",
                              transient=status in _TRANSIENT_STATUSES,
                              retry_after=answer.retry_after)
         try:
             value = read(UpstreamResponse(status, answer.body))
         except errors.DependencyError as bad:  # not the documented answer: the service failed
             breaker.record(True)
-            self._record(scope, component, ids, started, bad.code)
+            self._record(scope, component, ids, started, call, bad.code)
             raise
         except Exception:  # the caller's verdict on a good answer (a refused cursor, say)
             breaker.record(False)
-            self._record(scope, component, ids, started, "ok")
+            self._record(scope, component, ids, started, call, "ok")
             raise
         breaker.record(False)
-        self._record(scope, component, ids, started, "ok")
+        self._record(scope, component, ids, started, call, "ok")
         self._latency[component].add(time.monotonic() - started)
         return value
 
@@ -371,8 +380,10 @@ class UpstreamClient:
         component: str,
         ids: Sequence[str] | None,
         started: float,
+        call: Call,
         outcome: str,
     ) -> None:
+        call.end(outcome, cancelled=outcome == CANCELLED)
         now = time.monotonic()
         duration = now - started
         if outcome == "ok":
@@ -402,17 +413,19 @@ class UpstreamClient:
         component: str,
         ids: Sequence[str] | None,
         started: float,
+        call: Call,
         code: str,
         detail: str,
         *,
         transient: bool = False,
         retry_after: str | None = None,
     ) -> errors.DependencyError:
-        self._record(scope, component, ids, started, code)
+        self._record(scope, component, ids, started, call, code)
         log.warning(
             "upstream call failed",
             extra={"request_id": scope.request_id, "component": component, "code": code,
-                   "detail": detail},
+                   "detail": detail, "trace_id": scope.trace.trace_id,
+                   "span_id": call.span_id},
         )
         if not transient:
             return errors.DependencyError(component, code, detail)
@@ -453,7 +466,10 @@ class RecentLatency:
 
 async def _hedged(
     attempt: Callable[[], Awaitable[T]], delay: float, on_hedge: Callable[[], None],
+    second: Callable[[], Awaitable[T]] | None = None,
 ) -> T:
+    """`attempt()`; when it has not answered after `delay`, `second()` (by default the
+    same) too: the first good answer wins."""
     first = asyncio.ensure_future(attempt())
     pending: set[asyncio.Future[T]] = {first}
     try:
@@ -461,7 +477,7 @@ async def _hedged(
         if done:
             return first.result()
         on_hedge()
-        pending.add(asyncio.ensure_future(attempt()))
+        pending.add(asyncio.ensure_future((second or attempt)()))
         failure: BaseException | None = None
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)

@@ -151,6 +151,16 @@ class Cluster:
         self._servers[name] = server
         return server
 
+    def otlp_sink(self, name: str = "otlp-sink") -> Server:
+        """A local OTLP/HTTP collector (`bench.otlp_sink`), on the upstreams' CPU."""
+        if name in self._servers:
+            return self._servers[name]
+        port = free_port()
+        server = self._start(name, python_argv("bench.otlp_sink", "--port", str(port)), {},
+                             self.layout.upstreams, "/healthz", port)
+        self._servers[name] = server
+        return server
+
     def stop(self, name: str) -> None:
         server = self._servers.pop(name, None)
         if server is not None:

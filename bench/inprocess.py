@@ -89,11 +89,11 @@ class _Bff:
     def context(self, user_id: str | None) -> Any:
         from app.context import RequestContext
         from app.deadline import Deadline
-        from app.tracecontext import TraceContext
+        from app.tracing import Tracing
         from app.upstream import CallScope
         from loaders import Loaders
 
-        scope = CallScope(uuid.uuid4().hex, Deadline(60_000), TraceContext.from_header(None),
+        scope = CallScope(uuid.uuid4().hex, Deadline(60_000), Tracing().background(),
                           user_id)
         return RequestContext(self.settings, scope, Loaders(self.client, scope))
 

@@ -139,10 +139,11 @@ class UpstreamClient:
         request_headers = {
             "authorization": self._token,
             "x-request-id": scope.request_id,
-            "traceparent": scope.trace.child_header(),
             "x-request-timeout-ms": str(scope.deadline.remaining_ms()),
             "accept": "application/json",
         }
+        # traceparent: same trace, a fresh span id (as the client before this one sent it)
+        scope.trace.call(component, method, None, 0, 0, 1, "first").propagate(request_headers)
         if scope.user_id is not None:
             request_headers["x-user-id"] = scope.user_id
         if headers:

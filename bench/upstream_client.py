@@ -44,7 +44,7 @@ from httpx_aiohttp import AiohttpTransport
 from app import upstream, upstream_http
 from app.deadline import Deadline
 from app.settings import SERVICES, load_settings
-from app.tracecontext import TraceContext
+from app.tracing import Tracing
 from bench import upstream_baseline
 
 IDS = [f"p{n:04d}" for n in range(1, 11)]
@@ -164,7 +164,7 @@ def _bff_client(module: object, over_aiohttp: bool = False) -> Variant:
                 route.origin = origin
             close = origin.aclose
         scope = upstream.CallScope("0f8e7d6c5b4a39281706f5e4d3c2b1a0", Deadline(3_600_000),
-                                   TraceContext.from_header(None), "u0001")
+                                   Tracing().background(), "u0001")
         params = {"ids": ",".join(IDS)}
 
         async def call() -> int:

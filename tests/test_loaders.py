@@ -6,7 +6,7 @@ import asyncio
 
 from app.deadline import Deadline
 from app.settings import load_settings
-from app.tracecontext import TraceContext
+from app.tracing import Tracing
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
 from tests.servers import Demo
@@ -17,7 +17,7 @@ async def _load_products(demo: Demo, ids: list[str], max_batch: int | None = Non
     settings = load_settings(demo.server.upstream_env(), **overrides)
     client = UpstreamClient(settings)
     try:
-        scope = CallScope("loader-test", Deadline(5000), TraceContext.from_header(None))
+        scope = CallScope("loader-test", Deadline(5000), Tracing().background())
         loaders = Loaders(client, scope)
         return list(await asyncio.gather(*(loaders.products.load(i) for i in ids)))
     finally:

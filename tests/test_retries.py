@@ -18,7 +18,7 @@ import pytest
 from app import errors, retry
 from app.deadline import Deadline
 from app.settings import SERVICES, load_settings
-from app.tracecontext import TraceContext
+from app.tracing import Tracing
 from app.upstream import CallScope, UpstreamClient
 from demo.server import DemoServer
 from tests.conftest import auth, operation
@@ -244,7 +244,7 @@ def _client(url: str, **settings: Any) -> UpstreamClient:
 
 
 def _scope(budget_ms: float = 5000) -> CallScope:
-    return CallScope("retry-test", Deadline(budget_ms), TraceContext.from_header(None))
+    return CallScope("retry-test", Deadline(budget_ms), Tracing().background())
 
 
 async def _get(client: UpstreamClient, scope: CallScope) -> Any:

@@ -14,7 +14,7 @@ import pytest
 from app import errors
 from app.deadline import Deadline
 from app.settings import SERVICES, load_settings
-from app.tracecontext import TraceContext
+from app.tracing import Tracing
 from app.upstream import CallScope, UpstreamClient
 from tests.scripted_http import Reply, ScriptedServer, Seen, answer
 
@@ -26,7 +26,7 @@ def _client(url: str, **catalog: Any) -> UpstreamClient:
 
 
 def _scope(budget_ms: float = 5000) -> CallScope:
-    return CallScope("errors-test", Deadline(budget_ms), TraceContext.from_header(None))
+    return CallScope("errors-test", Deadline(budget_ms), Tracing().background())
 
 
 async def _failure(client: UpstreamClient, scope: CallScope) -> errors.DependencyError:

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from app.deadline import Deadline
 from app.server import create_app
 from app.settings import SERVICES, load_settings
-from app.tracecontext import TraceContext
+from app.tracing import Tracing
 from app.upstream import CallScope, UpstreamClient
 from demo.server import DemoServer
 from tests.conftest import make_token, operation
@@ -47,7 +47,7 @@ async def test_client_sends_no_cookie_whatever_the_service_sets() -> None:
         users = ["u0001", None, "u0002", None, "u0003", "u0001"]
         try:
             for user in users:
-                scope = CallScope(f"req-{user}", Deadline(5000), TraceContext.from_header(None),
+                scope = CallScope(f"req-{user}", Deadline(5000), Tracing().background(),
                                   user)
                 for component in ("catalog", "pricing", "users"):
                     await client.send(component, "GET", "/things", scope,

@@ -46,7 +46,7 @@ from app.ratelimit import (
 )
 from app.response_cache import Key, ResponseCache
 from app.settings import Settings
-from app.tracecontext import TraceContext
+from app.tracing import RequestTrace, Tracing
 from app.upstream import CallScope, UpstreamClient
 from loaders import Loaders
 from loaders.entity_cache import EntityCache
@@ -79,6 +79,7 @@ class GraphQLEndpoint:
         redis: Any | None = None,
         cache: ResponseCache | None = None,
         entities: EntityCache | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = settings
         self.schema = schema
@@ -97,6 +98,7 @@ class GraphQLEndpoint:
         self.fast_hits = FastHits(cache) if cache is not None and cache.local is not None \
             else None
         self.in_flight = 0
+        self.tracing = tracing or Tracing()
 
     async def __call__(self, request: Request) -> Response:
         started = time.monotonic()
@@ -104,19 +106,25 @@ class GraphQLEndpoint:
             served = self.fast_hits.serve(request.scope)
             if served is not None:
                 response, status, alias, request_id = served
+                headers = request.headers
+                trace = self.tracing.near_hit(headers.get("traceparent"),
+                                              headers.get("tracestate"))
                 self._finish(Answer(response, status, "ok", ()),
-                             Known(request_id, None, alias.document_hash, alias.label, None,
+                             Known(request_id, None, alias.document_hash, alias.label, trace,
                                    response_cache.HIT, "GET"), started)
                 return response
-        known = Known(edge.request_id(request.headers.get("x-request-id")),
-                      method=request.method)
+        request_id = edge.request_id(request.headers.get("x-request-id"))
         accept = request.headers.get("accept")
         if request.method == "GET" and negotiate.wants_html(accept):
             if self.settings.graphiql_enabled:
-                return HTMLResponse(graphiql_page(), headers={"x-request-id": known.request_id})
+                return HTMLResponse(graphiql_page(), headers={"x-request-id": request_id})
             if not request.url.query:  # a browser opening /graphql, not a GraphQL GET
                 return HTMLResponse(GRAPHIQL_OFF, status_code=406, headers={
-                    "x-request-id": known.request_id, "cache-control": "no-store"})
+                    "x-request-id": request_id, "cache-control": "no-store"})
+        headers = request.headers
+        known = Known(request_id, trace=self.tracing.request(
+            headers.get("traceparent"), headers.get("tracestate"), request.method),
+            method=request.method)
         if self.in_flight >= self.settings.max_in_flight:
             busy = errors.RequestError(
                 errors.SERVICE_UNAVAILABLE, "The server is busy; retry shortly.", 503,
@@ -154,6 +162,8 @@ class GraphQLEndpoint:
         even when answered whole.
         """
         media_type = negotiate.JSON
+        trace = known.trace
+        assert trace is not None
         cache, key, lookup = self.cache, None, None
         if_none_match = request.headers.get("if-none-match")
         try:
@@ -168,9 +178,13 @@ class GraphQLEndpoint:
                 request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
             ))
             known = replace(known, user_id=user_id)
+            compiled, resolving = self.admission.compiled, time.time_ns()
             resolved = await self.documents.resolve(graphql_request)
+            if self.admission.compiled != compiled:  # parsed and validated, not cached
+                trace.admitted(resolving)
             known = replace(known, document_hash=resolved.document.hash)
             prepared = self._prepare(request.method, graphql_request, resolved)
+            trace.describe(prepared.name, prepared.node.operation.value, resolved.document.hash)
             known = replace(known, label=self.documents.label(resolved, prepared.name))
             deferred = prepared.plan.deferred
             http_cacheable = request.method == "GET" and resolved.persisted and not deferred
@@ -191,11 +205,14 @@ class GraphQLEndpoint:
                         http_cacheable, if_none_match, lookup.state, found.age(time.time()))
             operation = self.admission.admit(prepared)
             spent = await self._spend(request, operation, user_id)
-            trace = TraceContext.from_header(request.headers.get("traceparent"))
-            known = replace(known, trace_id=trace.trace_id)
             scope = CallScope(known.request_id, deadline, trace, user_id)
             in_parts = deferred and negotiate.accepts_multipart(accept)
-            executed = await self._execute(operation, graphql_request, scope, in_parts=in_parts)
+            trace.begin_execution()
+            try:
+                executed = await self._execute(operation, graphql_request, scope,
+                                               in_parts=in_parts)
+            finally:
+                trace.end_execution()
             if isinstance(executed, incremental.Deferred):
                 return known, self._in_parts(executed, operation, spent, scope, known, started)
             outcome = executed
@@ -203,6 +220,7 @@ class GraphQLEndpoint:
                     and operation.kind is OperationType.MUTATION:
                 await cache.invalidate_user(user_id)  # the user's data may have changed
             cost = await self._account(operation, outcome, spent)
+            trace.cost(operation.cost, outcome.actual_cost)
             freshness = self._freshness(outcome, operation, user_id is not None) \
                 if http_cacheable or key is not None else _NOT_CACHEABLE
             shared = self._shareable(outcome, cost, freshness)
@@ -355,6 +373,7 @@ class GraphQLEndpoint:
             extensions["degraded"] = {"components": outcome.degraded}
         if not self.settings.is_production:
             extensions["trace"] = {
+                "traceId": scope.trace.trace_id,
                 "calls": [
                     {
                         "component": c.component,
@@ -414,6 +433,7 @@ class GraphQLEndpoint:
                     if "incremental" in payload:
                         yield {**payload, "hasNext": True}
                     cost = await self._account(operation, run.outcome, spent)
+                    scope.trace.cost(operation.cost, run.outcome.actual_cost)
                     last = {"hasNext": False,
                             "extensions": self._extensions(run.outcome, cost, scope)}
                     end()
@@ -475,9 +495,13 @@ class GraphQLEndpoint:
         """A stale public entry's revalidation: the operation executed again, anonymously
         (a public answer is everyone's), under a budget of its own."""
         operation = self.admission.admit(prepared)
+        trace = self.tracing.background()
         scope = CallScope(edge.request_id(None), Deadline(upstream_budget(
-            self.settings.default_timeout_ms)), TraceContext.from_header(None), None)
-        outcome = await self._execute(operation, graphql_request, scope)
+            self.settings.default_timeout_ms)), trace, None)
+        try:
+            outcome = await self._execute(operation, graphql_request, scope)
+        finally:
+            trace.finish(200, "revalidated", (), None)
         assert isinstance(outcome, Outcome)  # never in parts
         cost = self._cost(operation.cost, outcome.actual_cost, None)
         return self._shareable(outcome, cost, self._freshness(outcome, operation, False))
@@ -514,12 +538,16 @@ class GraphQLEndpoint:
         label = known.label or ANONYMOUS
         metrics.REQUESTS.labels(label, str(answer.status), answer.outcome).inc()
         metrics.REQUEST_DURATION.labels(label).observe(duration)
+        trace = known.trace
+        if trace is not None:
+            trace.finish(answer.status, answer.outcome, answer.degraded, known.cache)
         log.info(
             logs.REQUEST_LINE,
             extra={
                 "request_id": known.request_id,
                 "method": known.method,
-                "trace_id": known.trace_id,
+                "trace_id": trace.trace_id if trace is not None else None,
+                "span_id": trace.span_id if trace is not None else None,
                 "operation": label,
                 "document_hash": known.document_hash,
                 "status": answer.status,
@@ -540,7 +568,7 @@ class Known:
     user_id: str | None = None
     document_hash: str | None = None
     label: str | None = None  # the persisted operation's name (metrics, logs)
-    trace_id: str | None = None
+    trace: RequestTrace | None = None  # None only for a near-cache hit with tracing off
     cache: str | None = None  # X-Cache: HIT, MISS or STALE; None when not cacheable
     method: str | None = None
 

@@ -125,7 +125,7 @@ SUITE: tuple[Entry, ...] = (
     Entry(
         contract('ProductPage'),
         {'id': 'p0001', 'postcode': '10115'},
-        ('tests/test_defer.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_retries.py', 'tests/test_upstream_cookies.py'),
+        ('tests/test_defer.py', 'tests/test_faults.py', 'tests/test_operations.py', 'tests/test_retries.py', 'tests/test_tracing.py', 'tests/test_upstream_cookies.py'),
     ),
     Entry(
         contract('ProductPage'),
