@@ -1,10 +1,10 @@
 """Distributed tracing: one interface, chosen once at start-up.
 
-`Tracing.off()` (no `BFF_OTLP_ENDPOINT`) makes no OpenTelemetry SDK object at all: it
+`Tracing` (no `BFF_OTLP_ENDPOINT`) makes no OpenTelemetry SDK object at all: it
 reads the client's W3C `traceparent` with OTel's propagator, keeps its trace id for the
 logs and `extensions.trace`, and gives every upstream call a `traceparent` of its own
 (same trace, a fresh span id). `app.tracing_otel` is the "on" implementation: the same
-interface over real spans, exported by OTLP/HTTP off the request path.
+interface over recorded spans, exported by OTLP/HTTP off the request path.
 
 The endpoint and the upstream client call the methods below unconditionally; which
 implementation answers was decided once, so no `if tracing_enabled` is scattered around.
@@ -24,7 +24,7 @@ PROPAGATOR = TraceContextTextMapPropagator()
 _SAMPLED = 0x01
 
 
-def _span_id() -> int:
+def new_span_id() -> int:
     """A random non-zero 64-bit span id (what the SDK's id generator does, without it)."""
     return random.getrandbits(64) or 1
 
@@ -36,7 +36,7 @@ class Call:
 
     def __init__(self, trace: RequestTrace) -> None:
         self._trace = trace
-        self.span_id = format(_span_id(), "016x")
+        self.span_id = format(new_span_id(), "016x")
 
     def propagate(self, headers: dict[str, str]) -> None:
         """Add `traceparent` (and the client's `tracestate`) naming this call's span."""
@@ -100,7 +100,7 @@ class Tracing:
                 carrier["tracestate"] = tracestate
             parent = get_current_span(PROPAGATOR.extract(carrier)).get_span_context()
             if parent.is_valid:
-                return RequestTrace(format(parent.trace_id, "032x"), format(_span_id(), "016x"),
+                return RequestTrace(format(parent.trace_id, "032x"), format(new_span_id(), "016x"),
                                     format(parent.trace_flags, "02x"),
                                     parent.trace_state.to_header() or None)
         return self.background()
@@ -113,16 +113,16 @@ class Tracing:
     def background(self) -> RequestTrace:
         """A new trace for work no client asked for (a stale cache entry's refill)."""
         return RequestTrace(format(random.getrandbits(128) or 1, "032x"),
-                            format(_span_id(), "016x"), f"{_SAMPLED:02x}", None)
+                            format(new_span_id(), "016x"), f"{_SAMPLED:02x}", None)
 
     async def aclose(self) -> None:
         """Flush and stop the exporter (nothing to do when off)."""
 
 
 def build(settings: Settings) -> Tracing:
-    """Tracing on (the OpenTelemetry SDK, OTLP/HTTP) when `BFF_OTLP_ENDPOINT` is set."""
+    """Tracing on (recorded spans, OTLP/HTTP) when `BFF_OTLP_ENDPOINT` is set."""
     if settings.otlp_endpoint is None:
         return Tracing()
-    from app.tracing_otel import OtelTracing  # the SDK is imported only when used
+    from app.tracing_otel import OtelTracing  # the SDK's sampler and resource: only when on
 
     return OtelTracing(settings.otlp_endpoint)

@@ -46,6 +46,7 @@ class Receiver:
     def __init__(self, *, hang: bool = False) -> None:
         self.spans: list[ReceivedSpan] = []
         self.exports = 0
+        self.headers: dict[str, str] = {}  # the last export's
         self._lock = threading.Lock()
         self._release = threading.Event()
         receiver = self
@@ -53,6 +54,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                receiver.headers = {k.lower(): v for k, v in self.headers.items()}
                 if hang:
                     receiver._release.wait(30)
                     return
