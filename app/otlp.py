@@ -15,6 +15,7 @@ bounded by `EXPORT_TIMEOUT_S`.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import logging
 import os
@@ -156,6 +157,14 @@ def headers_from_env() -> dict[str, str]:
     return headers
 
 
+def gzip_from_env() -> bool:
+    """`OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` (or `OTEL_EXPORTER_OTLP_COMPRESSION`):
+    `gzip` or `none` (the default)."""
+    chosen = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION") \
+        or os.environ.get("OTEL_EXPORTER_OTLP_COMPRESSION") or "none"
+    return chosen.strip().lower() == "gzip"
+
+
 def _env_number(name: str, default: float) -> float:
     try:
         return max(1.0, float(os.environ.get(name, default)))
@@ -175,6 +184,9 @@ class Exporter:
         self._address = (url.hostname or "127.0.0.1", url.port or (443 if self._secure else 80))
         self._path = url.path or "/v1/traces"
         self._headers = {**headers_from_env(), "content-type": "application/x-protobuf"}
+        self._gzip = gzip_from_env()
+        if self._gzip:
+            self._headers["content-encoding"] = "gzip"
         self._resource, self._scope, self._scope_version = resource, scope, scope_version
         self._limit = int(_env_number("OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_QUEUE))
         self._delay_s = _env_number("OTEL_BSP_SCHEDULE_DELAY", DEFAULT_DELAY_S * 1000) / 1000
@@ -238,6 +250,8 @@ class Exporter:
         """None when the collector took the batch, else what went wrong."""
         try:
             connection = self._connection or self._connect()
+            if self._gzip:
+                body = gzip.compress(body, compresslevel=1)
             connection.request("POST", self._path, body, self._headers)
             response = connection.getresponse()
             response.read()

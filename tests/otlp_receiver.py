@@ -4,6 +4,7 @@ each export and never answers (a collector that is stuck)."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 receiver.headers = {k.lower(): v for k, v in self.headers.items()}
+                if receiver.headers.get("content-encoding") == "gzip":
+                    body = gzip.decompress(body)
                 if hang:
                     receiver._release.wait(30)
                     return

@@ -70,10 +70,12 @@ def test_repeated_attributes_are_encoded_alike_and_values_of_one_key_never_mix()
             for s in decoded] == [("ok", 1), ("DEPENDENCY_ERROR", 2), ("ok", 1)]
 
 
-def test_the_exporter_sends_the_configured_headers(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_the_exporter_sends_the_configured_headers_and_compression(
+    monkeypatch: pytest.MonkeyPatch, compression: str,
 ) -> None:
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=s3cret%20key,x-team=bff")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", compression)
     receiver = Receiver().start()
     exporter = otlp.Exporter(f"{receiver.endpoint}/v1/traces", {"service.name": "t"}, "s", "v")
     try:
@@ -84,3 +86,5 @@ def test_the_exporter_sends_the_configured_headers(
     assert [span.span_id for span in receiver.spans] == [SPAN.hex()]
     assert receiver.headers["x-api-key"] == "s3cret key"
     assert receiver.headers["x-team"] == "bff"
+    assert receiver.headers.get("content-encoding") == ("gzip" if compression == "gzip"
+                                                        else None)
