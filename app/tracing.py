@@ -73,8 +73,10 @@ class RequestTrace:
     def end_execution(self) -> None:
         """Execution is over (deferred parts may still call upstreams)."""
 
-    def cost(self, requested: int, actual: int) -> None:
-        """The operation's requested and actual cost."""
+    def executed(self, requested: int, actual: int, fallbacks: Sequence[str]) -> None:
+        """The operation's requested and actual cost, and the components answered from a
+        stale cache entry because their service failed (`extensions.degraded`'s
+        `fallback`)."""
 
     def call(self, component: str, method: str, ids: int | None, budget_left_ms: int,
              timeout_ms: int, attempt: int, kind: str) -> Call:

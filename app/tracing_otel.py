@@ -127,9 +127,11 @@ class Recorded(RequestTrace):
             self._execution = None
             self._child("graphql.execute", started, span)
 
-    def cost(self, requested: int, actual: int) -> None:
+    def executed(self, requested: int, actual: int, fallbacks: Sequence[str]) -> None:
         self._attributes["bff.cost.requested"] = requested
         self._attributes["bff.cost.actual"] = actual
+        if fallbacks:
+            self._attributes["bff.fallback"] = tuple(fallbacks)
 
     def call(self, component: str, method: str, ids: int | None, budget_left_ms: int,
              timeout_ms: int, attempt: int, kind: str) -> Call:

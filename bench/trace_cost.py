@@ -31,7 +31,7 @@ def _one(tracing: Tracing, traceparent: str | None) -> None:
         call.propagate(headers)
         call.end("ok" if n else "DEPENDENCY_ERROR")
     trace.end_execution()
-    trace.cost(21, 19)
+    trace.executed(21, 19, ())
     trace.finish(200, "degraded", ("shipping",), None)
 
 

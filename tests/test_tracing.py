@@ -408,3 +408,29 @@ def test_the_standard_otel_variables_are_honoured(
     assert body["extensions"]["trace"]["traceId"] == CLIENT_TRACE
     flags = {e["headers"]["traceparent"].split("-")[3] for e in _received(demo, "unsampled-1")}
     assert flags == {"00"}, "the upstreams are told the trace is not sampled"
+
+
+def test_a_stale_fallback_is_on_the_server_span(
+    demo_server: DemoServer, demo: Demo, receiver: Receiver,
+) -> None:
+    """An entity served stale because its service failed: the span says which component
+    fell back, as `extensions.degraded` does."""
+    from tests.cache_helpers import cached_bff, delete_prefix, new_prefix
+    from tests.test_entity_cache import products
+
+    prefix = new_prefix()
+    bff = cached_bff(demo_server, prefix, response_cache="off", otlp_endpoint=receiver.endpoint,
+                     entity_cache_ttl_s={"reviews": 1})
+    ids, fields = ["p0021", "p0022"], "id rating { average count }"
+    try:
+        assert "errors" not in products(bff.url, ids, fields)
+        time.sleep(1.1)  # past the TTL: a fallback only now
+        demo.fault("reviews", path="/summaries", mode="status", status=503)
+        stale = products(bff.url, ids, fields)
+    finally:
+        bff.stop()
+        delete_prefix(prefix)
+    assert stale["extensions"]["degraded"]["components"]["reviews"]["status"] == "fallback"
+    servers = [s for s in receiver.spans if s.kind == SERVER]
+    assert [(s.attributes.get("bff.fallback"), s.attributes["bff.degraded"]) for s in servers] \
+        == [(None, []), (["reviews"], ["reviews"])]

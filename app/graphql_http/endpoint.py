@@ -220,7 +220,7 @@ class GraphQLEndpoint:
                     and operation.kind is OperationType.MUTATION:
                 await cache.invalidate_user(user_id)  # the user's data may have changed
             cost = await self._account(operation, outcome, spent)
-            trace.cost(operation.cost, outcome.actual_cost)
+            trace.executed(operation.cost, outcome.actual_cost, _fallbacks(outcome))
             freshness = self._freshness(outcome, operation, user_id is not None) \
                 if http_cacheable or key is not None else _NOT_CACHEABLE
             shared = self._shareable(outcome, cost, freshness)
@@ -433,7 +433,8 @@ class GraphQLEndpoint:
                     if "incremental" in payload:
                         yield {**payload, "hasNext": True}
                     cost = await self._account(operation, run.outcome, spent)
-                    scope.trace.cost(operation.cost, run.outcome.actual_cost)
+                    scope.trace.executed(operation.cost, run.outcome.actual_cost,
+                                         _fallbacks(run.outcome))
                     last = {"hasNext": False,
                             "extensions": self._extensions(run.outcome, cost, scope)}
                     end()
@@ -592,6 +593,11 @@ class Answer:
     """The error codes the answer carries, each once (the log line says why a request failed)."""
     streamed: bool = False
     """Sent in parts: counted and logged by the response itself, when its last part is sent."""
+
+
+def _fallbacks(outcome: Outcome) -> tuple[str, ...]:
+    return tuple(component for component, state in outcome.degraded.items()
+                 if state.get("status") == "fallback")
 
 
 def _codes(graphql_errors: list[dict[str, Any]]) -> tuple[str, ...]:
