@@ -1,10 +1,10 @@
 """OTLP/HTTP trace export: each span encoded to protobuf as it ends, sent in batches by a
 thread of its own.
 
-Why by hand: the SDK's span objects and its exporter's protobuf encoding cost about 90 µs
+Why by hand: the SDK's span objects and its exporter's protobuf encoding cost about 70 µs
 per span on these machines (`python -m bench.trace_cost`), 1.5 to 2.3 times the CPU of an
-untraced request for a trace of 15 spans; a span written straight to its wire form costs a
-tenth of that. The wire format is OTLP's `ExportTraceServiceRequest`
+untraced request for a trace of 15 spans; a span written straight to its wire form costs
+about 7 µs. The wire format is OTLP's `ExportTraceServiceRequest`
 (opentelemetry-proto's `trace.proto`), which every collector takes; the tests decode it
 with opentelemetry-proto itself.
 
