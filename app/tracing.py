@@ -78,6 +78,10 @@ class RequestTrace:
         stale cache entry because their service failed (`extensions.degraded`'s
         `fallback`)."""
 
+    def cache_lookup(self, loader: str, keys: int, hits: int | None, started_ns: int) -> None:
+        """The entity cache looked up `keys` of `loader` since `started_ns`: `hits` found
+        fresh, None when Redis could not answer."""
+
     def call(self, component: str, method: str, ids: int | None, budget_left_ms: int,
              timeout_ms: int, attempt: int, kind: str) -> Call:
         """A span for one upstream call attempt (`kind`: first, retry or hedge)."""

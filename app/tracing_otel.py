@@ -133,6 +133,17 @@ class Recorded(RequestTrace):
         if fallbacks:
             self._attributes["bff.fallback"] = tuple(fallbacks)
 
+    def cache_lookup(self, loader: str, keys: int, hits: int | None, started_ns: int) -> None:
+        attributes: dict[str, otlp.AttributeValue] = {
+            "bff.entity_cache.loader": loader, "bff.ids.count": keys}
+        if hits is not None:
+            attributes["bff.entity_cache.hits"] = hits
+        parent = self._execution[0] if self._execution is not None else self._server_span
+        self.exporter.add(otlp.encode_span(
+            self.trace_bytes, new_span_id().to_bytes(8, "big"), parent,
+            f"entity_cache {loader}", otlp.CLIENT, started_ns, time.time_ns(), attributes,
+            "CACHE_UNAVAILABLE" if hits is None else None))
+
     def call(self, component: str, method: str, ids: int | None, budget_left_ms: int,
              timeout_ms: int, attempt: int, kind: str) -> Call:
         attributes: dict[str, otlp.AttributeValue] = {

@@ -59,7 +59,7 @@ class Loaders:
     def _loader(self, component: str, fetch: Fetch, cached_as: str | None) -> BatchLoader:
         """`cached_as`: the loader's name, when the entity cache may stand in front of it."""
         if cached_as is not None and self.entities is not None:
-            fetch = self.entities.wrap(cached_as, fetch, self.fallbacks)
+            fetch = self.entities.wrap(cached_as, fetch, self.fallbacks, self.scope.trace)
         return BatchLoader(component, fetch, self.client.max_batch(component))
 
     @cached_property

@@ -35,6 +35,7 @@ import msgspec
 from app import errors, metrics
 from app.redis_guard import CacheUnavailable, Guard
 from app.settings import Settings
+from app.tracing import RequestTrace
 from loaders import records
 from loaders.batching import Fetch
 
@@ -62,9 +63,10 @@ CACHEABLE: dict[str, Cacheable] = {
 class _Loader:
     """One cached loader's settings, key prefix and decoder."""
 
-    __slots__ = ("cacheable", "decoder", "prefix", "ttl_s")
+    __slots__ = ("cacheable", "decoder", "name", "prefix", "ttl_s")
 
     def __init__(self, name: str, cacheable: Cacheable, ttl_s: int, key_prefix: str) -> None:
+        self.name = name
         shape = cacheable.shape
         version = hashlib.sha256(msgspec.json.encode(msgspec.json.schema(shape))).hexdigest()
         self.cacheable = cacheable
@@ -94,23 +96,27 @@ class EntityCache:
     def covers(self, loader: str) -> bool:
         return loader in self._loaders
 
-    def wrap(self, loader: str, fetch: Fetch, fallbacks: set[str]) -> Fetch:
-        """`fetch` with the cache in front; a stale fallback used is added to `fallbacks`."""
+    def wrap(self, loader: str, fetch: Fetch, fallbacks: set[str], trace: RequestTrace
+             ) -> Fetch:
+        """`fetch` with the cache in front; a stale fallback used is added to `fallbacks`,
+        each lookup told to `trace`."""
         cached = self._loaders.get(loader)
         if cached is None:
             return fetch
 
         async def through_cache(keys: list[Any]) -> Sequence[Any]:
-            return await self._load(cached, fetch, keys, fallbacks)
+            return await self._load(cached, fetch, keys, fallbacks, trace)
 
         return through_cache
 
     async def _load(self, cached: _Loader, fetch: Fetch, keys: list[Any],
-                    fallbacks: set[str]) -> Sequence[Any]:
+                    fallbacks: set[str], trace: RequestTrace) -> Sequence[Any]:
         names = [cached.prefix + _text(key) for key in keys]
+        looked_up = time.time_ns()
         try:
             raws: list[Any] = await self._guard.call(lambda: self._mget(names), len(keys))
         except CacheUnavailable:
+            trace.cache_lookup(cached.name, len(keys), None, looked_up)
             return await fetch(keys)
         now = time.time()
         outcomes: list[Any] = [None] * len(keys)
@@ -130,6 +136,7 @@ class EntityCache:
             if cached.cacheable.fallback and age <= cached.ttl_s + self._stale_s:
                 stale[index] = value
         self._counts["hit"].inc(len(keys) - len(missing))
+        trace.cache_lookup(cached.name, len(keys), len(keys) - len(missing), looked_up)
         if not missing:
             return outcomes
         self._counts["miss"].inc(len(missing))

@@ -410,21 +410,23 @@ def test_the_standard_otel_variables_are_honoured(
     assert flags == {"00"}, "the upstreams are told the trace is not sampled"
 
 
-def test_a_stale_fallback_is_on_the_server_span(
+def test_entity_cache_lookups_and_a_stale_fallback_are_traced(
     demo_server: DemoServer, demo: Demo, receiver: Receiver,
 ) -> None:
-    """An entity served stale because its service failed: the span says which component
-    fell back, as `extensions.degraded` does."""
+    """Each entity-cache lookup is a span (its Redis round trip, ids and hits); an entity
+    served stale because its service failed is on the server span, as in
+    `extensions.degraded`."""
     from tests.cache_helpers import cached_bff, delete_prefix, new_prefix
     from tests.test_entity_cache import products
 
     prefix = new_prefix()
     bff = cached_bff(demo_server, prefix, response_cache="off", otlp_endpoint=receiver.endpoint,
-                     entity_cache_ttl_s={"reviews": 1})
+                     entity_cache_ttl_s={"reviews": 2})
     ids, fields = ["p0021", "p0022"], "id rating { average count }"
     try:
-        assert "errors" not in products(bff.url, ids, fields)
-        time.sleep(1.1)  # past the TTL: a fallback only now
+        assert "errors" not in products(bff.url, ids, fields)  # stored
+        assert "errors" not in products(bff.url, ids, fields)  # fresh: from the cache
+        time.sleep(2.1)  # past the TTL: a fallback only now
         demo.fault("reviews", path="/summaries", mode="status", status=503)
         stale = products(bff.url, ids, fields)
     finally:
@@ -433,4 +435,20 @@ def test_a_stale_fallback_is_on_the_server_span(
     assert stale["extensions"]["degraded"]["components"]["reviews"]["status"] == "fallback"
     servers = [s for s in receiver.spans if s.kind == SERVER]
     assert [(s.attributes.get("bff.fallback"), s.attributes["bff.degraded"]) for s in servers] \
-        == [(None, []), (["reviews"], ["reviews"])]
+        == [(None, []), (None, []), (["reviews"], ["reviews"])]
+    seen = []
+    for server in servers:
+        (lookup,) = [s for s in receiver.spans if s.trace_id == server.trace_id
+                     and s.name == "entity_cache review_summaries"]
+        (execute,) = [s for s in receiver.spans if s.trace_id == server.trace_id
+                      and s.name == "graphql.execute"]
+        assert (lookup.kind, lookup.status_code, lookup.parent_span_id) == (
+            CLIENT, 0, execute.span_id)
+        reviews = [s for s in receiver.spans if s.trace_id == server.trace_id
+                   and s.attributes.get("bff.component") == "reviews"]
+        assert all(s.attributes["bff.ids.count"] == 2 for s in reviews)
+        seen.append((lookup.attributes, len(reviews) > 0))
+    asked = {"bff.entity_cache.loader": "review_summaries", "bff.ids.count": 2}
+    assert seen == [({**asked, "bff.entity_cache.hits": 0}, True),
+                    ({**asked, "bff.entity_cache.hits": 2}, False),  # no call at all
+                    ({**asked, "bff.entity_cache.hits": 0}, True)]
