@@ -10,6 +10,7 @@ bounded LRU: immutable per-release data, allowed in process. A document's plans
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ class Document:
     conditions: tuple[str, ...] = ()
     """The variables `@skip`/`@include` read: the plans depend on their values only."""
     plans: dict[tuple[Any, ...], Plan] = field(default_factory=dict, compare=False)
+    compiled_ns: tuple[int, int] = field(default=(0, 0), compare=False)
+    """When it was parsed and validated (`time.time_ns()`, start and end): the request that
+    did it shows that work in its trace."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +107,6 @@ class Admission:
         self.limits = limits
         self._cache: OrderedDict[str, Document | errors.RequestError] = OrderedDict()
         self._cache_size = cache_size
-        self.compiled = 0
-        """Documents parsed and validated so far (cache misses): tracing's admission span."""
         self._rules = list(specified_rules)
         if not introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
@@ -116,7 +118,6 @@ class Admission:
         cached = self._cache.get(query)
         if cached is None:
             cached = self._compile(query)
-            self.compiled += 1
             if self._cache_size and len(query) <= MAX_CACHED_DOCUMENT_CHARS:
                 self._cache[query] = cached
                 if len(self._cache) > self._cache_size:
@@ -128,6 +129,7 @@ class Admission:
         return cached
 
     def _compile(self, query: str) -> Document | errors.RequestError:
+        started = time.time_ns()
         try:
             node = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLError as exc:
@@ -162,7 +164,7 @@ class Admission:
             elif isinstance(definition, FragmentDefinitionNode):
                 fragments[definition.name.value] = definition
         return Document(document_hash(query), node, operations, fragments,
-                        condition_variables(node))
+                        condition_variables(node), compiled_ns=(started, time.time_ns()))
 
     @staticmethod
     def select(document: Document, operation_name: str | None) -> OperationDefinitionNode:

@@ -60,9 +60,9 @@ class RequestTrace:
         self.flags = flags
         self.tracestate = tracestate
 
-    def admitted(self, started_ns: int) -> None:
-        """The document was parsed and validated (not found in the document cache) since
-        `started_ns` (`time.time_ns()`)."""
+    def admitted(self, started_ns: int, ended_ns: int) -> None:
+        """The document was parsed and validated (not found in the document cache) from
+        `started_ns` to `ended_ns` (`time.time_ns()`)."""
 
     def describe(self, name: str | None, kind: str, document_hash: str) -> None:
         """The operation chosen: its name, type (query, mutation) and document hash."""

@@ -102,13 +102,14 @@ class Recorded(RequestTrace):
     def _server_span(self) -> bytes:
         return bytes.fromhex(self.span_id)
 
-    def _child(self, name: str, start_ns: int, span: bytes | None = None) -> None:
+    def _child(self, name: str, start_ns: int, span: bytes | None = None,
+               ended_ns: int | None = None) -> None:
         self.exporter.add(otlp.encode_span(
             self.trace_bytes, span or new_span_id().to_bytes(8, "big"), self._server_span,
-            name, otlp.INTERNAL, start_ns, time.time_ns(), {}))
+            name, otlp.INTERNAL, start_ns, ended_ns or time.time_ns(), {}))
 
-    def admitted(self, started_ns: int) -> None:
-        self._child("graphql.parse_validate", started_ns)
+    def admitted(self, started_ns: int, ended_ns: int) -> None:
+        self._child("graphql.parse_validate", started_ns, ended_ns=ended_ns)
 
     def describe(self, name: str | None, kind: str, document_hash: str) -> None:
         self._name = f"{kind} {name}" if name else kind

@@ -178,10 +178,11 @@ class GraphQLEndpoint:
                 request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
             ))
             known = replace(known, user_id=user_id)
-            compiled, resolving = self.admission.compiled, time.time_ns()
+            resolving = time.time_ns()
             resolved = await self.documents.resolve(graphql_request)
-            if self.admission.compiled != compiled:  # parsed and validated, not cached
-                trace.admitted(resolving)
+            compiled = resolved.document.compiled_ns
+            if compiled[0] >= resolving:  # parsed and validated for this request, not cached
+                trace.admitted(*compiled)
             known = replace(known, document_hash=resolved.document.hash)
             prepared = self._prepare(request.method, graphql_request, resolved)
             trace.describe(prepared.name, prepared.node.operation.value, resolved.document.hash)
