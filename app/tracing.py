@@ -112,9 +112,10 @@ class Tracing:
         return self.background()
 
     def near_hit(self, traceparent: str | None, tracestate: str | None) -> RequestTrace | None:
-        """A near-cache hit's trace (`FastHits`, the fastest path): with tracing off, none,
-        so that path does not even parse the header; on, a server span like any other."""
-        return None
+        """A near-cache hit's trace (`FastHits`, the fastest path): with tracing off, the
+        client's trace continued for the log line when it sent one, else none (nothing to
+        join, nothing spent); on, a server span like any other."""
+        return self.request(traceparent, tracestate, "GET") if traceparent else None
 
     def background(self) -> RequestTrace:
         """A new trace for work no client asked for (a stale cache entry's refill)."""

@@ -452,3 +452,28 @@ def test_entity_cache_lookups_and_a_stale_fallback_are_traced(
     assert seen == [({**asked, "bff.entity_cache.hits": 0}, True),
                     ({**asked, "bff.entity_cache.hits": 2}, False),  # no call at all
                     ({**asked, "bff.entity_cache.hits": 0}, True)]
+
+
+def test_a_near_cache_hit_with_tracing_off_logs_the_clients_trace(
+    demo_server: DemoServer, demo: Demo, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The fastest path still joins the client's trace in its log line (and parses nothing
+    when the client sent no `traceparent`)."""
+    from tests.cache_helpers import cached_bff, delete_prefix, new_prefix
+    from tests.test_response_cache import get, register, unique_product_query
+
+    prefix = new_prefix()
+    bff = cached_bff(demo_server, prefix)
+    try:
+        query = unique_product_query()
+        register(bff, query)
+        get(bff, query)  # from Redis; the near-cache learns the query string
+        with caplog.at_level(logging.INFO, logger="bff.request"):
+            seen = [get(bff, query, headers={"traceparent": TRACEPARENT}), get(bff, query)]
+    finally:
+        bff.stop()
+        delete_prefix(prefix)
+    assert [answer.headers["x-cache"] for answer in seen] == ["HIT", "HIT"]
+    lines = [r for r in caplog.records if r.getMessage() == "graphql request"]
+    assert [(r.cache, r.trace_id) for r in lines] == [("HIT", CLIENT_TRACE), ("HIT", None)]
+    assert lines[0].span_id != CLIENT_SPAN
