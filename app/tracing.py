@@ -15,13 +15,25 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from opentelemetry.context import Context
 from opentelemetry.trace import get_current_span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from app.settings import Settings
 
-PROPAGATOR = TraceContextTextMapPropagator()
+_PROPAGATOR = TraceContextTextMapPropagator()
 _SAMPLED = 0x01
+
+
+def client_context(traceparent: str | None, tracestate: str | None) -> Context | None:
+    """The client's W3C trace context, read by OTel's propagator; None without a header (an
+    invalid one extracts to a context without a valid span: a new trace starts)."""
+    if not traceparent:
+        return None
+    carrier = {"traceparent": traceparent}
+    if tracestate:
+        carrier["tracestate"] = tracestate
+    return _PROPAGATOR.extract(carrier)
 
 
 def new_span_id() -> int:
@@ -100,11 +112,9 @@ class Tracing:
     def request(self, traceparent: str | None, tracestate: str | None,
                 method: str = "POST") -> RequestTrace:
         """The trace of one request: the client's continued, or a new one."""
-        if traceparent:
-            carrier = {"traceparent": traceparent}
-            if tracestate:
-                carrier["tracestate"] = tracestate
-            parent = get_current_span(PROPAGATOR.extract(carrier)).get_span_context()
+        context = client_context(traceparent, tracestate)
+        if context is not None:
+            parent = get_current_span(context).get_span_context()
             if parent.is_valid:
                 return RequestTrace(format(parent.trace_id, "032x"), format(new_span_id(), "016x"),
                                     format(parent.trace_flags, "02x"),

@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.trace import SpanKind, get_current_span
 
 from app import otlp
-from app.tracing import PROPAGATOR, Call, RequestTrace, Tracing, new_span_id
+from app.tracing import Call, RequestTrace, Tracing, client_context, new_span_id
 
 DEFAULT_SERVICE_NAME = "storefront-bff"
 SCOPE = "storefront-bff"
@@ -82,8 +82,8 @@ class Recorded(RequestTrace):
     """A sampled request: a server span, parse/validate and execution children, and a
     client span per upstream call attempt."""
 
-    __slots__ = ("_attributes", "_execution", "_name", "_parent_span", "_start",
-                 "exporter", "trace_bytes")
+    __slots__ = ("_attributes", "_execution", "_name", "_parent_span", "_server_span",
+                 "_start", "exporter", "trace_bytes")
 
     def __init__(self, exporter: otlp.Exporter, trace_id: int, parent_span: int | None,
                  tracestate: str | None, method: str, name: str = "graphql") -> None:
@@ -91,16 +91,13 @@ class Recorded(RequestTrace):
                          tracestate)
         self.exporter = exporter
         self.trace_bytes = trace_id.to_bytes(16, "big")
+        self._server_span = bytes.fromhex(self.span_id)
         self._parent_span = parent_span.to_bytes(8, "big") if parent_span else None
         self._start = time.time_ns()
         self._name = name
         self._execution: tuple[bytes, int] | None = None  # its span id and start
         self._attributes: dict[str, otlp.AttributeValue] = {
             "http.request.method": method, "http.route": "/graphql"}
-
-    @property
-    def _server_span(self) -> bytes:
-        return bytes.fromhex(self.span_id)
 
     def _child(self, name: str, start_ns: int, span: bytes | None = None,
                ended_ns: int | None = None) -> None:
@@ -183,14 +180,7 @@ class OtelTracing(Tracing):
 
     def request(self, traceparent: str | None, tracestate: str | None,
                 method: str = "POST") -> RequestTrace:
-        context: Context | None = None
-        if traceparent:
-            carrier = {"traceparent": traceparent}
-            if tracestate:
-                carrier["tracestate"] = tracestate
-            # An invalid traceparent extracts to no parent: a new trace starts.
-            context = PROPAGATOR.extract(carrier)
-        return self._start(context, method, "graphql")
+        return self._start(client_context(traceparent, tracestate), method, "graphql")
 
     def _start(self, context: Context | None, method: str, name: str) -> RequestTrace:
         parent = get_current_span(context).get_span_context()
